@@ -1,0 +1,2 @@
+//! Benchmark program for kazoo for Rust.
+fn main() {}

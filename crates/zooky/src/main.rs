@@ -1,0 +1,2 @@
+//! zooky: a command-line tool for ZooKeeper operators.
+fn main() {}
