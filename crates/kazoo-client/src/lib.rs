@@ -1,1 +1,5 @@
-//! Placeholder while the crate is written.
+//! Async (tokio) and blocking ZooKeeper client (being written).
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub use error::{Error, Result};
