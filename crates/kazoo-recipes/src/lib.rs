@@ -1,1 +1,21 @@
-//! Placeholder while the crate is written.
+//! ZooKeeper recipes, znode-compatible with Python kazoo: locks, election, semaphore, barriers,
+//! counter, party, queues, partitioner, leases, watch helpers and caches.
+//!
+//! Every recipe uses only the public API of [`kazoo_client`].
+#![forbid(unsafe_code)]
+
+pub mod barrier;
+pub mod cache;
+pub mod counter;
+pub mod double_barrier;
+pub mod election;
+pub mod fencing;
+pub mod lease;
+pub mod lock;
+pub mod locking_queue;
+pub mod node_tracker;
+pub mod partitioner;
+pub mod party;
+pub mod queue;
+pub mod semaphore;
+pub mod watchers;

@@ -1,0 +1,1 @@
+//! Barrier: clients wait until a node is removed.

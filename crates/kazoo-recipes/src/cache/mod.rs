@@ -1,0 +1,1 @@
+//! Caches: TreeCache (a local mirror of a subtree) and NodeCache (one node).

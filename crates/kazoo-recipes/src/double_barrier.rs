@@ -1,0 +1,1 @@
+//! DoubleBarrier: clients enter together and leave together.

@@ -1,0 +1,1 @@
+//! Leader election built on the lock recipe, compatible with kazoo.

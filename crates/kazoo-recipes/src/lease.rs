@@ -1,0 +1,1 @@
+//! NonBlockingLease and MultiNonBlockingLease: time-bounded leases.

@@ -1,0 +1,1 @@
+//! Locks: Lock, ReadLock and WriteLock, compatible with Python kazoo's znode layout.

@@ -1,0 +1,1 @@
+//! LockingQueue: entries taken under an ephemeral lock and consumed or released.

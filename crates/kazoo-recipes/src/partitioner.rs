@@ -1,0 +1,1 @@
+//! SetPartitioner: divide a set of items among the members of a party.

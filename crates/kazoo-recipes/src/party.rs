@@ -1,0 +1,1 @@
+//! Party and ShallowParty: group membership.

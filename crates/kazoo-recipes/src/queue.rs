@@ -1,0 +1,1 @@
+//! Queue: a priority queue of entries, compatible with kazoo.

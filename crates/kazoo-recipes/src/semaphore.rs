@@ -1,0 +1,1 @@
+//! Semaphore: a bounded number of lease holders, compatible with kazoo.

@@ -1,0 +1,1 @@
+//! DataWatch, ChildrenWatch and PatientChildrenWatch: kazoo's watch helpers.
