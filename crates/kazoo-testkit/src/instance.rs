@@ -212,7 +212,6 @@ impl Instance {
     }
 
     /// The server's current `Mode:` from `srvr`, if it is serving.
-    #[allow(dead_code)]
     pub(crate) fn mode(&self, timeout: Duration) -> Option<String> {
         if !self.is_running() {
             return None;

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod classpath;
+mod ensemble;
 mod error;
 mod four_letter;
 mod instance;
@@ -29,6 +30,7 @@ mod server;
 mod settings;
 
 pub use classpath::find_classpath;
+pub use ensemble::{Ensemble, EnsembleBuilder};
 pub use error::{Result, TestkitError};
 pub use four_letter::four_letter_word;
 pub use server::{ServerBuilder, ZkServer};
