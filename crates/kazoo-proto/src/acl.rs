@@ -211,6 +211,9 @@ mod tests {
     #[test]
     fn digest_matches_zookeeper() {
         // Known value: DigestAuthenticationProvider.generateDigest("super:test").
-        assert_eq!(digest_id("super", "test"), "super:D/InIHSb7yEEbrWz8b9l71RjZJU=");
+        assert_eq!(
+            digest_id("super", "test"),
+            "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
+        );
     }
 }

@@ -45,6 +45,20 @@ pub enum DecodeError {
     UnexpectedNull(&'static str),
 }
 
+/// Why a frame could not be encoded. Encoders return this instead of writing a corrupt length.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The frame is longer than its `i32` length prefix can announce.
+    #[error("frame of {len} bytes exceeds the limit {max}")]
+    FrameTooLarge {
+        /// The frame's length.
+        len: usize,
+        /// The limit that applied.
+        max: usize,
+    },
+}
+
 /// A record that can be written in jute's binary format.
 pub trait Encode {
     /// Appends the record to `buf`.

@@ -98,7 +98,10 @@ impl CreateMode {
 
     /// True for ephemeral modes.
     pub fn is_ephemeral(self) -> bool {
-        matches!(self, CreateMode::Ephemeral | CreateMode::EphemeralSequential)
+        matches!(
+            self,
+            CreateMode::Ephemeral | CreateMode::EphemeralSequential
+        )
     }
     /// True for sequential modes.
     pub fn is_sequential(self) -> bool {

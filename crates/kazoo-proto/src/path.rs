@@ -1,0 +1,263 @@
+//! Znode paths: validation with the server's rules (`PathUtils.validatePath`), chroot handling,
+//! joining and splitting, and parsing of sequential-node suffixes.
+
+/// Why a path is not a valid znode path. Indexes are byte offsets into the checked string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathError {
+    /// The path is empty.
+    #[error("path must not be empty")]
+    Empty,
+    /// The path does not start with `/`.
+    #[error("path must start with /")]
+    NotAbsolute,
+    /// The path ends with `/` and is not the root (allowed for sequential creates).
+    #[error("path must not end with /")]
+    TrailingSlash,
+    /// A NUL character.
+    #[error("null character not allowed @{index}")]
+    NullChar {
+        /// Byte offset of the character.
+        index: usize,
+    },
+    /// Two consecutive slashes.
+    #[error("empty node name specified @{index}")]
+    EmptySegment {
+        /// Byte offset of the second slash.
+        index: usize,
+    },
+    /// A `.` or `..` segment.
+    #[error("relative paths not allowed @{index}")]
+    RelativeSegment {
+        /// Byte offset of the segment's last dot.
+        index: usize,
+    },
+    /// A character the server forbids (controls, U+007F to U+009F, U+E000 to U+F8FF,
+    /// U+FFF0 to U+FFFF, and everything outside the Basic Multilingual Plane).
+    #[error("invalid character {ch:?} @{index}")]
+    InvalidChar {
+        /// Byte offset of the character.
+        index: usize,
+        /// The character.
+        ch: char,
+    },
+}
+
+/// Checks `path` with the server's rules: absolute, not empty, no empty segment, no `.` or `..`
+/// segment, no trailing slash except for the root, no NUL and no forbidden characters. With
+/// `sequential`, the server appends a counter, so a trailing slash (`/queue/`) is allowed.
+///
+/// ```
+/// use kazoo_proto::path::{validate_path, PathError};
+/// assert_eq!(validate_path("/app/config", false), Ok(()));
+/// assert_eq!(validate_path("/", false), Ok(()));
+/// assert_eq!(validate_path("app", false), Err(PathError::NotAbsolute));
+/// assert_eq!(validate_path("/a//b", false), Err(PathError::EmptySegment { index: 3 }));
+/// assert_eq!(validate_path("/a/../b", false), Err(PathError::RelativeSegment { index: 4 }));
+/// assert_eq!(validate_path("/queue/", false), Err(PathError::TrailingSlash));
+/// assert_eq!(validate_path("/queue/", true), Ok(()));
+/// ```
+pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
+    let b = path.as_bytes();
+    if b.is_empty() {
+        return Err(PathError::Empty);
+    }
+    if b[0] != b'/' {
+        return Err(PathError::NotAbsolute);
+    }
+    // The server validates `path + "1"` for sequential creates; the virtual trailing digit is
+    // never invalid and ends any segment, so it is modelled by `seq_tail`.
+    let len = b.len();
+    if len == 1 && !sequential {
+        return Ok(());
+    }
+    if b[len - 1] == b'/' && !sequential {
+        return Err(PathError::TrailingSlash);
+    }
+    let at = |i: usize| -> Option<u8> {
+        match i.cmp(&len) {
+            std::cmp::Ordering::Less => Some(b[i]),
+            std::cmp::Ordering::Equal if sequential => Some(b'1'),
+            _ => None,
+        }
+    };
+    // The next byte after `i` ends the segment if it is a slash or the end of the checked path.
+    let ends_segment = |i: usize| matches!(at(i + 1), None | Some(b'/'));
+    let mut last = '/';
+    for (i, c) in path.char_indices().skip(1) {
+        if c == '\0' {
+            return Err(PathError::NullChar { index: i });
+        } else if c == '/' && last == '/' {
+            return Err(PathError::EmptySegment { index: i });
+        } else if c == '.' && last == '.' {
+            if b[i - 2] == b'/' && ends_segment(i) {
+                return Err(PathError::RelativeSegment { index: i });
+            }
+        } else if c == '.' {
+            if b[i - 1] == b'/' && ends_segment(i) {
+                return Err(PathError::RelativeSegment { index: i });
+            }
+        } else if is_forbidden(c) {
+            return Err(PathError::InvalidChar { index: i, ch: c });
+        }
+        last = c;
+    }
+    Ok(())
+}
+
+/// The server's forbidden ranges, stated on UTF-16 code units: surrogates (U+D800 to U+DFFF)
+/// are how Java sees every character outside the Basic Multilingual Plane.
+fn is_forbidden(c: char) -> bool {
+    matches!(c,
+        '\u{1}'..='\u{1F}'
+        | '\u{7F}'..='\u{9F}'
+        | '\u{E000}'..='\u{F8FF}'
+        | '\u{FFF0}'..='\u{FFFF}'
+        | '\u{10000}'..)
+}
+
+/// Prefixes a client path with the chroot (`""` or `"/"` mean none).
+///
+/// ```
+/// use kazoo_proto::path::prepend_chroot;
+/// assert_eq!(prepend_chroot("/app", "/a/b"), "/app/a/b");
+/// assert_eq!(prepend_chroot("/app", "/"), "/app");
+/// assert_eq!(prepend_chroot("", "/a"), "/a");
+/// ```
+pub fn prepend_chroot(chroot: &str, path: &str) -> String {
+    let chroot = chroot.trim_end_matches('/');
+    if chroot.is_empty() {
+        path.to_owned()
+    } else if path == "/" {
+        chroot.to_owned()
+    } else {
+        let mut s = String::with_capacity(chroot.len() + path.len());
+        s.push_str(chroot);
+        s.push_str(path);
+        s
+    }
+}
+
+/// Removes the chroot from a server path, `None` if the path is not the chroot or below it.
+///
+/// ```
+/// use kazoo_proto::path::strip_chroot;
+/// assert_eq!(strip_chroot("/app", "/app/a"), Some("/a"));
+/// assert_eq!(strip_chroot("/app", "/app"), Some("/"));
+/// assert_eq!(strip_chroot("/app", "/apple"), None);
+/// assert_eq!(strip_chroot("", "/x"), Some("/x"));
+/// ```
+pub fn strip_chroot<'a>(chroot: &str, server_path: &'a str) -> Option<&'a str> {
+    let chroot = chroot.trim_end_matches('/');
+    if chroot.is_empty() {
+        return Some(server_path);
+    }
+    let rest = server_path.strip_prefix(chroot)?;
+    if rest.is_empty() {
+        Some("/")
+    } else if rest.starts_with('/') {
+        Some(rest)
+    } else {
+        None
+    }
+}
+
+/// Joins a parent path and a child name (or relative path) with exactly one slash.
+///
+/// ```
+/// use kazoo_proto::path::join;
+/// assert_eq!(join("/a", "b"), "/a/b");
+/// assert_eq!(join("/", "b"), "/b");
+/// assert_eq!(join("/a/", "/b"), "/a/b");
+/// ```
+pub fn join(parent: &str, child: &str) -> String {
+    let parent = parent.trim_end_matches('/');
+    let child = child.trim_start_matches('/');
+    let mut s = String::with_capacity(parent.len() + 1 + child.len());
+    s.push_str(parent);
+    s.push('/');
+    s.push_str(child);
+    s
+}
+
+/// The parent of a path, `None` for the root (or a path without a slash).
+///
+/// ```
+/// use kazoo_proto::path::parent;
+/// assert_eq!(parent("/a/b"), Some("/a"));
+/// assert_eq!(parent("/a"), Some("/"));
+/// assert_eq!(parent("/"), None);
+/// ```
+pub fn parent(path: &str) -> Option<&str> {
+    if path == "/" {
+        return None;
+    }
+    match path.rfind('/')? {
+        0 => Some("/"),
+        i => Some(&path[..i]),
+    }
+}
+
+/// The last segment of a path (empty for the root).
+///
+/// ```
+/// use kazoo_proto::path::basename;
+/// assert_eq!(basename("/a/lock-0000000001"), "lock-0000000001");
+/// assert_eq!(basename("/"), "");
+/// ```
+pub fn basename(path: &str) -> &str {
+    path.rfind('/').map_or(path, |i| &path[i + 1..])
+}
+
+/// The sequence number the server appended to a sequential node's name.
+///
+/// The server formats its `i32` counter with `%010d`: ten digits, or once the counter has
+/// wrapped, a minus sign and nine digits (`-000000001`), or eleven characters for values below
+/// -999999999. A `-` followed by ten digits is only read as negative when the ten digits exceed
+/// `i32::MAX`, since `-` is also a common name separator (`lock-0000000001`).
+///
+/// ```
+/// use kazoo_proto::path::parse_sequence;
+/// assert_eq!(parse_sequence("lock-0000000042"), Some(42));
+/// assert_eq!(parse_sequence("lock--000000001"), Some(-1));
+/// assert_eq!(parse_sequence("lock--2147483648"), Some(-2147483648));
+/// assert_eq!(parse_sequence("lock-42"), None);
+/// ```
+pub fn parse_sequence(name: &str) -> Option<i64> {
+    split_sequence(name).map(|(_, seq)| seq)
+}
+
+/// Splits a sequential node's name into its prefix and sequence number (see [`parse_sequence`]).
+///
+/// ```
+/// use kazoo_proto::path::split_sequence;
+/// assert_eq!(split_sequence("q-0000000007"), Some(("q-", 7)));
+/// ```
+pub fn split_sequence(name: &str) -> Option<(&str, i64)> {
+    let b = name.as_bytes();
+    if b.len() < 10 {
+        return None;
+    }
+    let tail = &b[b.len() - 10..];
+    let digits = |s: &[u8]| -> Option<i64> {
+        if !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        // At most ten ASCII digits: cannot overflow an i64.
+        Some(s.iter().fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0')))
+    };
+    if let Some(v) = digits(tail) {
+        let prefix = &name[..name.len() - 10];
+        if v > i64::from(i32::MAX) {
+            if let Some(p) = prefix.strip_suffix('-') {
+                return Some((p, -v));
+            }
+        }
+        return Some((prefix, v));
+    }
+    if tail[0] == b'-' {
+        let v = digits(&tail[1..])?;
+        return Some((&name[..name.len() - 10], -v));
+    }
+    None
+}
