@@ -96,6 +96,10 @@ pub enum TestkitError {
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 
+    /// The process-wide shared server failed to start (the message is that start's error).
+    #[error("the shared test server could not start: {0}")]
+    SharedServer(String),
+
     /// A four-letter-word command failed.
     #[error("four-letter word `{cmd}` to {addr} failed: {source}")]
     FourLetterWord {

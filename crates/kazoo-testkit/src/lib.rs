@@ -26,11 +26,15 @@ mod instance;
 mod jvm;
 mod knobs;
 mod ports;
+mod proxy;
 mod server;
 mod settings;
+mod shared_server;
 
 pub use classpath::find_classpath;
 pub use ensemble::{Ensemble, EnsembleBuilder};
 pub use error::{Result, TestkitError};
 pub use four_letter::four_letter_word;
+pub use proxy::{FaultProxy, ProxyMode};
 pub use server::{ServerBuilder, ZkServer};
+pub use shared_server::unique_path;

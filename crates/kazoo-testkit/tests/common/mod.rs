@@ -1,6 +1,8 @@
 //! Helpers shared by the test kit's own tests.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
