@@ -204,15 +204,9 @@ impl Request {
     /// caller's business.
     pub fn encode_frame(&self, xid: Xid, buf: &mut BytesMut) -> Result<(), EncodeError> {
         let len = self.encoded_len();
-        let announced = len - 4;
-        if announced > i32::MAX as usize {
-            return Err(EncodeError::FrameTooLarge {
-                len: announced,
-                max: i32::MAX as usize,
-            });
-        }
+        let announced = length_prefix(len - 4)?;
         buf.reserve(len);
-        buf.put_i32(announced as i32);
+        buf.put_i32(announced);
         RequestHeader {
             xid,
             op: self.op_code(),
@@ -283,5 +277,30 @@ impl Request {
         let req = Request::decode(header.op, &mut r)?;
         r.finish()?;
         Ok((header, req))
+    }
+}
+
+/// The `i32` length prefix for a frame of `len` bytes, refused when it does not fit.
+fn length_prefix(len: usize) -> Result<i32, EncodeError> {
+    i32::try_from(len).map_err(|_| EncodeError::FrameTooLarge {
+        len,
+        max: i32::MAX as usize,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_beyond_i32_are_refused_not_truncated() {
+        assert_eq!(length_prefix(i32::MAX as usize), Ok(i32::MAX));
+        assert_eq!(
+            length_prefix(i32::MAX as usize + 1),
+            Err(EncodeError::FrameTooLarge {
+                len: i32::MAX as usize + 1,
+                max: i32::MAX as usize
+            })
+        );
     }
 }
