@@ -39,7 +39,9 @@ pub enum Error {
     #[error("marshalling error")]
     MarshallingError,
     /// -6: the server does not implement the operation.
-    #[error("operation {op} is not implemented by the server (needs ZooKeeper {min_version} or newer)")]
+    #[error(
+        "operation {op} is not implemented by the server (needs ZooKeeper {min_version} or newer)"
+    )]
     Unimplemented {
         /// The operation that was refused.
         op: &'static str,
@@ -189,6 +191,10 @@ pub enum Error {
         /// The error of that op.
         error: Box<Error>,
     },
+    /// The op of a failed transaction was rolled back because another op failed (kazoo's
+    /// `RolledBackError`).
+    #[error("rolled back: another op of the transaction failed")]
+    RolledBack,
     /// The operation was interrupted or cancelled by the caller.
     #[error("operation interrupted")]
     Interrupted,

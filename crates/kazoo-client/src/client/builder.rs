@@ -1,0 +1,126 @@
+//! [`ClientBuilder`]: every connection setting, validated once, then `connect` or `build`.
+
+use super::{Client, ClientConfig};
+use crate::error::{Error, Result};
+use crate::hosts::HostList;
+use kazoo_proto::Acl;
+use std::time::Duration;
+
+/// Settings for a [`Client`]. Create one with [`Client::builder`].
+///
+/// ```no_run
+/// # async fn f() -> kazoo_client::Result<()> {
+/// use std::time::Duration;
+/// let client = kazoo_client::Client::builder("127.0.0.1:2181,127.0.0.1:2182/app")
+///     .session_timeout(Duration::from_secs(10))
+///     .digest_auth("alice", "secret")
+///     .connect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    hosts: String,
+    cfg: ClientConfig,
+}
+
+impl ClientBuilder {
+    pub(crate) fn new(hosts: &str) -> ClientBuilder {
+        ClientBuilder {
+            hosts: hosts.to_owned(),
+            cfg: ClientConfig::default(),
+        }
+    }
+
+    /// The session timeout to ask for (default 10 s, kazoo's). The server bounds it to
+    /// `[2, 20] * tickTime` unless configured otherwise; see [`Client::negotiated_timeout`].
+    pub fn session_timeout(mut self, t: Duration) -> Self {
+        self.cfg.session_timeout = t;
+        self
+    }
+
+    /// How long [`ClientBuilder::connect`] (and [`Client::start`] through `restart`) waits for
+    /// the first connection (default 15 s, kazoo's `start()` default).
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.cfg.connect_timeout = t;
+        self
+    }
+
+    /// Fail a request with [`Error::Timeout`] when no reply arrived this long after the call,
+    /// including time spent waiting for a connection. Default: no limit (a request waits for
+    /// a reconnect; it still fails on connection loss while in flight, expiry and close).
+    pub fn request_timeout(mut self, t: Duration) -> Self {
+        self.cfg.request_timeout = Some(t);
+        self
+    }
+
+    /// Allow connecting to servers in read-only mode (default false). While connected
+    /// read-only the client looks for a read-write server and moves to it.
+    pub fn read_only(mut self, allow: bool) -> Self {
+        self.cfg.read_only = allow;
+        self
+    }
+
+    /// Credentials sent right after every (re)connection, before `Connected` is announced.
+    pub fn auth(mut self, scheme: &str, credential: impl Into<Vec<u8>>) -> Self {
+        self.cfg.auth.push((scheme.to_owned(), credential.into()));
+        self
+    }
+
+    /// Digest credentials (`digest`, `user:password`).
+    pub fn digest_auth(self, user: &str, password: &str) -> Self {
+        self.auth("digest", format!("{user}:{password}").into_bytes())
+    }
+
+    /// The ACL given to created nodes when the call names none (default: open to anyone).
+    pub fn default_acl(mut self, acl: Vec<Acl>) -> Self {
+        self.cfg.default_acl = acl;
+        self
+    }
+
+    /// Shuffle the hosts on every connection cycle (default true, kazoo's).
+    pub fn randomize_hosts(mut self, yes: bool) -> Self {
+        self.cfg.randomize_hosts = yes;
+        self
+    }
+
+    /// Resume an existing session (kazoo's `client_id`).
+    pub fn session(mut self, session_id: i64, password: Vec<u8>) -> Self {
+        self.cfg.resume = Some((session_id, password));
+        self
+    }
+
+    /// Largest request frame the client sends (default 1 MiB - 1, the server's default
+    /// `jute.maxbuffer`); bigger requests fail with [`Error::TooLarge`] instead of making the
+    /// server drop the connection.
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.cfg.max_request_size = bytes;
+        self
+    }
+
+    /// First pause after a full cycle of failed connection attempts, and its cap (defaults 50 ms
+    /// and 2 s; doubled each failed cycle, with up to 50 % jitter).
+    pub fn reconnect_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.cfg.backoff_initial = initial;
+        self.cfg.backoff_max = max.max(initial);
+        self
+    }
+
+    /// Builds a client without starting it; call [`Client::start`].
+    pub fn build(self) -> Result<Client> {
+        let hosts = HostList::parse(&self.hosts)?;
+        if self.cfg.session_timeout.is_zero() {
+            return Err(Error::Config("the session timeout must not be zero".into()));
+        }
+        Ok(Client::from_config(hosts, self.cfg))
+    }
+
+    /// Builds, starts and waits until connected (or the connect timeout passes: then the
+    /// client is closed and [`Error::Timeout`] returned). Must run inside a tokio runtime.
+    pub async fn connect(self) -> Result<Client> {
+        let t = self.cfg.connect_timeout;
+        let client = self.build()?;
+        client.start(t).await?;
+        Ok(client)
+    }
+}

@@ -1,0 +1,649 @@
+//! The I/O task: the one owner of the socket. It feeds the sans-io [`SessionCore`] with bytes,
+//! time and commands from [`crate::Client`] handles, writes what the core wants sent, cycles
+//! through the hosts (re-resolving DNS on every cycle, backing off with jitter after a cycle
+//! without success), probes for a read-write server while connected read-only, and routes
+//! replies, watch events and state changes to channels. It never runs user code.
+
+use crate::error::{Error, Result};
+use crate::hosts::{resolve_all, HostList};
+use crate::session::watches::{WatchKind, WatcherId};
+use crate::session::{Output, RawReply, Request, SessionConfig, SessionCore};
+use crate::state::{KazooState, SessionState, StateChange};
+use crate::watch::WatchedEvent;
+use bytes::BytesMut;
+use kazoo_proto::{EventType, OpCode, RemoveWatchesRequest, WatcherType};
+use rand::Rng;
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// Where a watcher's events go.
+#[derive(Debug)]
+pub(crate) enum Sink {
+    /// A one-shot [`crate::Watch`].
+    Once(oneshot::Sender<WatchedEvent>),
+    /// A [`crate::PersistentWatch`] stream.
+    Stream(mpsc::UnboundedSender<WatchedEvent>),
+}
+
+/// Carried with each request through the core and handed back with its reply.
+#[derive(Debug)]
+pub(crate) struct Token {
+    pub reply: oneshot::Sender<Result<RawReply>>,
+    pub sink: Option<(WatcherId, Sink)>,
+}
+
+/// What client handles ask of the I/O task.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Send a request.
+    Request(Request<Token>),
+    /// Add credentials (replayed on every reconnect).
+    AddAuth {
+        scheme: String,
+        credential: Vec<u8>,
+        reply: oneshot::Sender<Result<RawReply>>,
+    },
+    /// A persistent watch handle was dropped.
+    DropWatcher {
+        watcher: WatcherId,
+        kind: WatchKind,
+        server_path: String,
+    },
+    /// Remove watches of some kinds on a path, locally only or on the server too.
+    RemoveWatches {
+        server_path: String,
+        kinds: Vec<WatchKind>,
+        wire: WatcherType,
+        local: bool,
+        reply: oneshot::Sender<Result<usize>>,
+    },
+    /// Close the session and stop.
+    Close { reply: oneshot::Sender<()> },
+    /// Use these hosts from the next connection attempt on.
+    SetHosts(HostList),
+}
+
+/// Connection facts the handles read without asking the task.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    pub session_id: Option<i64>,
+    pub password: Vec<u8>,
+    pub negotiated: Option<Duration>,
+    pub server: Option<SocketAddr>,
+}
+
+/// State shared between the task and the handles.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub snapshot: Mutex<Snapshot>,
+    pub state_tx: watch::Sender<StateChange>,
+    pub events_tx: broadcast::Sender<StateChange>,
+}
+
+impl Shared {
+    pub fn new() -> Shared {
+        let initial = StateChange {
+            kazoo: KazooState::Lost,
+            session: SessionState::Closed,
+        };
+        Shared {
+            snapshot: Mutex::new(Snapshot::default()),
+            state_tx: watch::channel(initial).0,
+            events_tx: broadcast::channel(1024).0,
+        }
+    }
+
+    pub fn current(&self) -> StateChange {
+        *self.state_tx.borrow()
+    }
+
+    fn publish(&self, session: SessionState) {
+        let prev = self.current();
+        let kazoo = match session {
+            // A client that lost its session (or never had one) is Lost until it is connected
+            // again, as kazoo reports it: LOST -> CONNECTED, never LOST -> SUSPENDED.
+            SessionState::Connecting if prev.kazoo == KazooState::Lost => KazooState::Lost,
+            s => s.kazoo_state(),
+        };
+        let change = StateChange { kazoo, session };
+        if change == prev {
+            return;
+        }
+        self.state_tx.send_replace(change);
+        // No receiver is fine; a lagging one loses old entries, it never blocks us.
+        let _ = self.events_tx.send(change);
+    }
+
+    fn snapshot(&self) -> std::sync::MutexGuard<'_, Snapshot> {
+        self.snapshot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Driver settings.
+#[derive(Debug, Clone)]
+pub(crate) struct DriverConfig {
+    pub hosts: HostList,
+    pub randomize_hosts: bool,
+    pub session: SessionConfig,
+    pub resume: Option<(i64, Vec<u8>)>,
+    pub auth: Vec<(String, Vec<u8>)>,
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+}
+
+type ConnectFuture = Pin<Box<dyn Future<Output = std::io::Result<TcpStream>> + Send>>;
+
+pub(crate) struct Driver {
+    core: SessionCore<Token>,
+    cmd_rx: mpsc::UnboundedReceiver<Command>,
+    shared: Arc<Shared>,
+    cfg: DriverConfig,
+    sinks: HashMap<WatcherId, Sink>,
+    addrs: VecDeque<SocketAddr>,
+    cycle_connected: bool,
+    backoff: Duration,
+    next_attempt: Option<Instant>,
+    connecting: Option<(SocketAddr, ConnectFuture)>,
+    rd: Option<OwnedReadHalf>,
+    wr: Option<OwnedWriteHalf>,
+    current: Option<SocketAddr>,
+    rbuf: BytesMut,
+    wbuf: BytesMut,
+    close_waiters: Vec<oneshot::Sender<()>>,
+    probe: Option<tokio::task::JoinHandle<()>>,
+    probe_tx: mpsc::UnboundedSender<SocketAddr>,
+    probe_rx: mpsc::UnboundedReceiver<SocketAddr>,
+    cmd_closed: bool,
+}
+
+enum Wake {
+    Cmd(Option<Command>),
+    Connected(std::io::Result<TcpStream>),
+    Read(std::io::Result<usize>),
+    Wrote(std::io::Result<usize>),
+    Timer,
+    RwServer(Option<SocketAddr>),
+}
+
+impl Driver {
+    pub fn new(
+        cfg: DriverConfig,
+        cmd_rx: mpsc::UnboundedReceiver<Command>,
+        shared: Arc<Shared>,
+    ) -> Driver {
+        let now = Instant::now();
+        let mut core = SessionCore::new(cfg.session.clone(), now);
+        if let Some((id, pw)) = &cfg.resume {
+            core.resume(*id, pw.clone());
+        }
+        core.set_host_count(cfg.hosts.hosts.len());
+        for (scheme, cred) in &cfg.auth {
+            core.add_auth(now, scheme, cred, None);
+        }
+        let (probe_tx, probe_rx) = mpsc::unbounded_channel();
+        Driver {
+            core,
+            cmd_rx,
+            shared,
+            backoff: cfg.backoff_initial,
+            cfg,
+            sinks: HashMap::new(),
+            addrs: VecDeque::new(),
+            cycle_connected: true,
+            next_attempt: None,
+            connecting: None,
+            rd: None,
+            wr: None,
+            current: None,
+            rbuf: BytesMut::with_capacity(64 * 1024),
+            wbuf: BytesMut::with_capacity(64 * 1024),
+            close_waiters: Vec::new(),
+            probe: None,
+            probe_tx,
+            probe_rx,
+            cmd_closed: false,
+        }
+    }
+
+    /// Runs until the session is closed (by a command, by every handle being dropped, or by an
+    /// authentication failure).
+    pub async fn run(mut self) {
+        loop {
+            if self.core.is_closed() && self.wbuf.is_empty() {
+                break;
+            }
+            if let Err(e) = self.maybe_start_connect().await {
+                tracing::warn!(error = %e, "cannot start a connection attempt");
+            }
+            let wake = self.wait().await;
+            let now = Instant::now();
+            match wake {
+                Wake::Cmd(Some(cmd)) => {
+                    self.handle_command(now, cmd);
+                    // Drain what else is queued so pipelined requests go out in one write.
+                    for _ in 0..4096 {
+                        match self.cmd_rx.try_recv() {
+                            Ok(cmd) => self.handle_command(now, cmd),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Wake::Cmd(None) => {
+                    // Every handle is gone: end the session politely.
+                    self.cmd_closed = true;
+                    self.core.close(now);
+                }
+                Wake::Connected(res) => self.on_connected(now, res),
+                Wake::Read(Ok(0)) => self.lost(now, "the server closed the connection"),
+                Wake::Read(Ok(_)) => self.core.handle_read(now, &mut self.rbuf),
+                Wake::Read(Err(e)) => self.lost(now, &format!("read error: {e}")),
+                Wake::Wrote(Ok(_)) => {}
+                Wake::Wrote(Err(e)) => self.lost(now, &format!("write error: {e}")),
+                Wake::Timer => self.core.handle_timeout(now),
+                Wake::RwServer(Some(addr)) => self.switch_to_rw(now, addr),
+                Wake::RwServer(None) => {}
+            }
+            self.pump();
+        }
+        self.stop_probe();
+        for w in self.close_waiters.drain(..) {
+            let _ = w.send(());
+        }
+        self.shared.snapshot().server = None;
+        tracing::debug!("I/O task finished");
+    }
+
+    async fn wait(&mut self) -> Wake {
+        let deadline = [self.core.poll_timeout(), self.next_attempt]
+            .into_iter()
+            .flatten()
+            .min();
+        let sleep = async move {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                None => std::future::pending().await,
+            }
+        };
+        let want_write = !self.wbuf.is_empty();
+        let cmd_open = !self.cmd_closed;
+        tokio::select! {
+            r = read_opt(&mut self.rd, &mut self.rbuf) => Wake::Read(r),
+            w = write_opt(&mut self.wr, &mut self.wbuf), if want_write => Wake::Wrote(w),
+            c = connect_opt(&mut self.connecting) => Wake::Connected(c),
+            cmd = self.cmd_rx.recv(), if cmd_open => Wake::Cmd(cmd),
+            a = self.probe_rx.recv() => Wake::RwServer(a),
+            _ = sleep => Wake::Timer,
+        }
+    }
+
+    async fn maybe_start_connect(&mut self) -> Result<()> {
+        if !self.core.wants_transport() || self.connecting.is_some() || self.rd.is_some() {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if let Some(at) = self.next_attempt {
+            if now < at {
+                return Ok(());
+            }
+        }
+        self.next_attempt = None;
+        if self.addrs.is_empty() {
+            if !self.cycle_connected {
+                // A whole cycle failed: back off, with jitter so that a fleet of clients does
+                // not reconnect in lockstep.
+                let jitter = rand::thread_rng().gen_range(0.0..=0.5);
+                let wait = self.backoff.mul_f64(1.0 + jitter);
+                self.backoff = (self.backoff * 2).min(self.cfg.backoff_max);
+                self.cycle_connected = true;
+                self.next_attempt = Some(now + wait);
+                tracing::debug!(?wait, "every host failed; backing off");
+                return Ok(());
+            }
+            self.cycle_connected = false;
+            let resolved = tokio::time::timeout(
+                Duration::from_secs(5),
+                resolve_all(&self.cfg.hosts, self.cfg.randomize_hosts),
+            )
+            .await
+            .unwrap_or_default();
+            if resolved.is_empty() {
+                self.next_attempt = Some(now + self.backoff);
+                self.backoff = (self.backoff * 2).min(self.cfg.backoff_max);
+                return Err(Error::Config(format!(
+                    "no address could be resolved for {}",
+                    self.cfg.hosts
+                )));
+            }
+            self.core.set_host_count(resolved.len());
+            self.addrs = resolved.into();
+        }
+        let Some(addr) = self.addrs.pop_front() else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        self.core.handle_connecting(now);
+        let limit = self.core.connect_timeout();
+        tracing::debug!(%addr, "connecting");
+        let fut: ConnectFuture = Box::pin(async move {
+            match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+                Ok(r) => r,
+                Err(_) => Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "connect timed out",
+                )),
+            }
+        });
+        self.connecting = Some((addr, fut));
+        Ok(())
+    }
+
+    fn on_connected(&mut self, now: Instant, res: std::io::Result<TcpStream>) {
+        let addr = self.connecting.take().map(|(a, _)| a);
+        match res {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                tracing::info!(addr = ?addr, "TCP connection established");
+                let (rd, wr) = stream.into_split();
+                self.rd = Some(rd);
+                self.wr = Some(wr);
+                self.rbuf.clear();
+                self.wbuf.clear();
+                self.current = addr;
+                self.core.retain_queued(|t| !t.reply.is_closed());
+                self.core.handle_transport_connected(now);
+            }
+            Err(e) => {
+                tracing::info!(addr = ?addr, error = %e, "connection attempt failed");
+                self.core.handle_transport_lost(now, &e.to_string());
+            }
+        }
+    }
+
+    fn lost(&mut self, now: Instant, reason: &str) {
+        self.drop_transport();
+        self.core.handle_transport_lost(now, reason);
+    }
+
+    fn drop_transport(&mut self) {
+        self.rd = None;
+        self.wr = None;
+        self.connecting = None;
+        self.rbuf.clear();
+        self.wbuf.clear();
+        self.current = None;
+        self.stop_probe();
+    }
+
+    fn handle_command(&mut self, now: Instant, cmd: Command) {
+        match cmd {
+            Command::Request(req) => {
+                tracing::trace!(op = ?req.op, "queueing request");
+                self.core.submit(now, req);
+            }
+            Command::AddAuth {
+                scheme,
+                credential,
+                reply,
+            } => {
+                self.core
+                    .add_auth(now, &scheme, &credential, Some(Token { reply, sink: None }));
+            }
+            Command::DropWatcher {
+                watcher,
+                kind,
+                server_path,
+            } => {
+                self.sinks.remove(&watcher);
+                let last = self.core.unregister_watch(kind, &server_path, watcher);
+                if last && self.core.is_connected() {
+                    self.remove_server_watch(now, &server_path);
+                }
+            }
+            Command::RemoveWatches {
+                server_path,
+                kinds,
+                wire,
+                local,
+                reply,
+            } => self.remove_watches(now, server_path, kinds, wire, local, reply),
+            Command::Close { reply } => {
+                self.close_waiters.push(reply);
+                self.core.close(now);
+            }
+            Command::SetHosts(hosts) => {
+                self.cfg.hosts = hosts;
+                self.addrs.clear();
+                self.cycle_connected = true;
+            }
+        }
+    }
+
+    /// The server keeps one watch per connection and path, whatever the number of our local
+    /// watchers: removing the last persistent one removes everything the server holds on the
+    /// path, so survivors of other kinds are registered again right after.
+    fn remove_server_watch(&mut self, now: Instant, server_path: &str) {
+        let req = kazoo_proto::Request::RemoveWatches(RemoveWatchesRequest {
+            path: server_path.to_owned(),
+            watcher_type: WatcherType::Any,
+        });
+        let mut frame = BytesMut::new();
+        if req.encode_frame(0, &mut frame).is_err() {
+            return;
+        }
+        let (reply, _rx) = oneshot::channel();
+        self.core.submit(
+            now,
+            Request {
+                op: OpCode::RemoveWatches,
+                frame: frame.freeze(),
+                watch: None,
+                token: Token { reply, sink: None },
+            },
+        );
+        self.core.reregister_path(now, server_path);
+    }
+
+    fn remove_watches(
+        &mut self,
+        now: Instant,
+        server_path: String,
+        kinds: Vec<WatchKind>,
+        wire: WatcherType,
+        local: bool,
+        reply: oneshot::Sender<Result<usize>>,
+    ) {
+        let told = self.core.remove_watches_local(&kinds, &server_path);
+        if local {
+            let _ = reply.send(Ok(told));
+            return;
+        }
+        let req = kazoo_proto::Request::RemoveWatches(RemoveWatchesRequest {
+            path: server_path.clone(),
+            watcher_type: wire,
+        });
+        let mut frame = BytesMut::new();
+        if let Err(e) = req.encode_frame(0, &mut frame) {
+            let _ = reply.send(Err(Error::Protocol(e.to_string())));
+            return;
+        }
+        // The server answers for us; the caller maps NoWatcher itself.
+        let (tx, rx) = oneshot::channel();
+        self.core.submit(
+            now,
+            Request {
+                op: OpCode::RemoveWatches,
+                frame: frame.freeze(),
+                watch: None,
+                token: Token {
+                    reply: tx,
+                    sink: None,
+                },
+            },
+        );
+        tokio::spawn(async move {
+            let r = match rx.await {
+                Ok(Ok(raw)) if raw.err == kazoo_proto::ErrorCode::Ok => Ok(told),
+                Ok(Ok(raw)) if raw.err == kazoo_proto::ErrorCode::NoWatcher && told > 0 => Ok(told),
+                Ok(Ok(raw)) => Err(Error::from_code(raw.err, "")),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err(Error::Closed),
+            };
+            let _ = reply.send(r);
+        });
+        self.core.reregister_path(now, &server_path);
+    }
+
+    fn switch_to_rw(&mut self, now: Instant, addr: SocketAddr) {
+        if !self.core.is_read_only() {
+            return;
+        }
+        tracing::info!(%addr, "found a read-write server; switching to it");
+        self.addrs.retain(|a| *a != addr);
+        self.addrs.push_front(addr);
+        self.drop_transport();
+        self.core
+            .handle_transport_lost(now, "switching to a read-write server");
+    }
+
+    fn stop_probe(&mut self) {
+        if let Some(p) = self.probe.take() {
+            p.abort();
+        }
+    }
+
+    fn start_probe(&mut self) {
+        self.stop_probe();
+        let hosts = self.cfg.hosts.clone();
+        let current = self.current;
+        let tx = self.probe_tx.clone();
+        let limit = self.core.connect_timeout();
+        self.probe = Some(tokio::spawn(probe_rw(hosts, current, tx, limit)));
+    }
+
+    /// Moves what the core produced to the socket buffer and to the channels.
+    fn pump(&mut self) {
+        if self.wr.is_some() {
+            self.core.take_transmit(&mut self.wbuf);
+        }
+        while let Some(out) = self.core.poll_output() {
+            match out {
+                Output::Reply { token, result } => {
+                    if let (Ok(raw), Some((id, sink))) = (&result, token.sink) {
+                        if raw.watch_set {
+                            self.sinks.insert(id, sink);
+                        }
+                    }
+                    let _ = token.reply.send(result);
+                }
+                Output::Watch { watchers, event } => self.deliver(watchers, event),
+                Output::State(s) => self.on_state(s),
+                Output::Disconnect(reason) => {
+                    tracing::debug!(%reason, "dropping the transport");
+                    let was_connecting = self.rd.is_none();
+                    self.drop_transport();
+                    if was_connecting {
+                        self.next_attempt = None;
+                    }
+                }
+            }
+        }
+        if self.wr.is_some() {
+            self.core.take_transmit(&mut self.wbuf);
+        }
+    }
+
+    fn deliver(&mut self, watchers: Vec<WatcherId>, event: WatchedEvent) {
+        let ends = event.is_terminal() || event.event_type == EventType::PersistentWatchRemoved;
+        for id in watchers {
+            match self.sinks.remove(&id) {
+                Some(Sink::Once(tx)) => {
+                    let _ = tx.send(event.clone());
+                }
+                Some(Sink::Stream(tx)) if tx.send(event.clone()).is_ok() && !ends => {
+                    self.sinks.insert(id, Sink::Stream(tx));
+                }
+                Some(Sink::Stream(_)) | None => {}
+            }
+        }
+    }
+
+    fn on_state(&mut self, s: SessionState) {
+        {
+            let mut snap = self.shared.snapshot();
+            snap.session_id = self.core.session_id();
+            snap.password = self.core.password().to_vec();
+            snap.negotiated = self.core.negotiated_timeout();
+            snap.server = if s.is_connected() { self.current } else { None };
+        }
+        if s.is_connected() {
+            self.cycle_connected = true;
+            self.backoff = self.cfg.backoff_initial;
+        }
+        if s == SessionState::ConnectedReadOnly {
+            self.start_probe();
+        } else {
+            self.stop_probe();
+        }
+        self.shared.publish(s);
+    }
+}
+
+async fn read_opt(rd: &mut Option<OwnedReadHalf>, buf: &mut BytesMut) -> std::io::Result<usize> {
+    match rd {
+        Some(r) => {
+            if buf.capacity() - buf.len() < 8192 {
+                buf.reserve(64 * 1024);
+            }
+            r.read_buf(buf).await
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn write_opt(wr: &mut Option<OwnedWriteHalf>, buf: &mut BytesMut) -> std::io::Result<usize> {
+    match wr {
+        Some(w) => w.write_buf(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn connect_opt(c: &mut Option<(SocketAddr, ConnectFuture)>) -> std::io::Result<TcpStream> {
+    match c {
+        Some((_, f)) => f.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Asks the other servers `isro` until one answers `rw` (the Java client's `pingRwServer`),
+/// backing off between rounds.
+async fn probe_rw(
+    hosts: HostList,
+    current: Option<SocketAddr>,
+    tx: mpsc::UnboundedSender<SocketAddr>,
+    limit: Duration,
+) {
+    let mut pause = Duration::from_millis(200);
+    loop {
+        for addr in resolve_all(&hosts, false).await {
+            if Some(addr) == current {
+                continue;
+            }
+            if let Ok(answer) = crate::ops::admin::four_letter(addr, "isro", limit).await {
+                if answer.trim() == "rw" {
+                    let _ = tx.send(addr);
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}

@@ -1,0 +1,952 @@
+//! The sans-io session machine: connect handshake, ping schedule, read and connect timeouts,
+//! reconnect with session id / password / `lastZxidSeen`, expiry, auth replay, SetWatches2
+//! replay, FIFO reply matching with an xid check, and the watch registry.
+//!
+//! It takes bytes and `now` as inputs and hands back bytes to send, the next deadline and
+//! [`Output`]s; it never touches a socket, a runtime or the clock, so every timing rule is a
+//! deterministic unit test. It lives in the client crate rather than in `kazoo-proto` because it
+//! owns client concerns (the watch registry, the pending-request queue with its per-request
+//! tokens, the connection-state model the client announces), while `kazoo-proto` stays a pure
+//! codec that servers, tools and fuzzers can use without any of that.
+//!
+//! The driver's contract: call [`SessionCore::handle_connecting`] when it starts opening a
+//! transport, [`SessionCore::handle_transport_connected`] when it is open,
+//! [`SessionCore::handle_read`] with received bytes, [`SessionCore::handle_transport_lost`] when it
+//! closes, and [`SessionCore::handle_timeout`] at [`SessionCore::poll_timeout`]; after each call
+//! write out [`SessionCore::take_transmit`] and act on every [`SessionCore::poll_output`] (an
+//! [`Output::Disconnect`] means: drop the transport now).
+
+pub mod watches;
+pub mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use crate::error::Error;
+use crate::state::SessionState;
+use crate::watch::WatchedEvent;
+use bytes::{Bytes, BytesMut};
+use kazoo_proto::types::xid;
+use kazoo_proto::{Decode, ErrorCode, EventType, KeeperState, OpCode, Reader};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+use watches::{WatchKind, WatchRegistration, WatchRegistry, WatcherId};
+use wire::{ConnectRequest, ConnectResponse, ReplyHeader, SetWatches2};
+
+/// What the session machine needs to know up front.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// The session timeout asked of the server.
+    pub session_timeout: Duration,
+    /// Whether a read-only server may serve us.
+    pub read_only: bool,
+    /// The chroot (without trailing slash), stripped from notification paths.
+    pub chroot: Option<String>,
+}
+
+/// A request on its way to the server: an encoded frame whose xid (bytes 4..8) the machine
+/// fills in when it sends it, and the caller's token that comes back with the reply.
+#[derive(Debug)]
+pub struct Request<T> {
+    /// The op, for routing the reply and logging.
+    pub op: OpCode,
+    /// The complete frame: length prefix, header with a placeholder xid, body.
+    pub frame: Bytes,
+    /// A watch to record when the reply says it was set.
+    pub watch: Option<WatchRegistration>,
+    /// Handed back in [`Output::Reply`].
+    pub token: T,
+}
+
+/// A reply as the server sent it; the operation layer decodes the body.
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    /// The zxid of the reply header.
+    pub zxid: i64,
+    /// The error code of the reply header.
+    pub err: ErrorCode,
+    /// The body after the header.
+    pub body: Bytes,
+    /// True when the request carried a watch and the watch was recorded.
+    pub watch_set: bool,
+}
+
+/// Something the driver must act on.
+#[derive(Debug)]
+pub enum Output<T> {
+    /// A request finished (a reply, or a client-side failure such as a lost connection).
+    Reply {
+        /// The token given with the request.
+        token: T,
+        /// The reply or the failure.
+        result: Result<RawReply, Error>,
+    },
+    /// Watchers to notify; each watcher appears once.
+    Watch {
+        /// Whom to tell.
+        watchers: Vec<WatcherId>,
+        /// What happened (chroot-relative path).
+        event: WatchedEvent,
+    },
+    /// The detailed session state changed.
+    State(SessionState),
+    /// The transport must be dropped now (protocol error, timeout, expiry...).
+    Disconnect(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No transport and none being opened.
+    Idle,
+    /// The driver is opening a transport.
+    Connecting { deadline: Instant },
+    /// The handshake was sent; waiting for its answer.
+    Handshake { deadline: Instant },
+    /// Session established; replaying auth before announcing the connection.
+    Syncing { read_only: bool },
+    /// Session established and announced.
+    Connected { read_only: bool },
+    /// closeSession sent.
+    Closing { deadline: Instant },
+    /// Closed for good (also after an auth failure).
+    Closed,
+}
+
+enum InFlightKind<T> {
+    User {
+        token: T,
+        watch: Option<WatchRegistration>,
+    },
+    CloseSession,
+}
+
+struct InFlight<T> {
+    xid: i32,
+    op: OpCode,
+    kind: InFlightKind<T>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct AuthData {
+    scheme: String,
+    credential: Vec<u8>,
+}
+
+/// The session state machine, generic over the token the caller attaches to each request.
+pub struct SessionCore<T> {
+    cfg: SessionConfig,
+    phase: Phase,
+    announced: Option<SessionState>,
+    session_id: i64,
+    password: Vec<u8>,
+    negotiated: Option<Duration>,
+    last_zxid: i64,
+    seen_rw: bool,
+    next_xid: i32,
+    host_count: u32,
+    queued: VecDeque<Request<T>>,
+    in_flight: VecDeque<InFlight<T>>,
+    auth: Vec<AuthData>,
+    auth_in_flight: VecDeque<Option<T>>,
+    pending_auth: Vec<(AuthData, Option<T>)>,
+    watches: WatchRegistry,
+    transmit: BytesMut,
+    outputs: VecDeque<Output<T>>,
+    last_send: Instant,
+    last_recv: Instant,
+    close_error: Error,
+}
+
+impl<T> std::fmt::Debug for SessionCore<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCore")
+            .field("phase", &self.phase)
+            .field("session_id", &format_args!("{:#x}", self.session_id))
+            .field("last_zxid", &self.last_zxid)
+            .field("queued", &self.queued.len())
+            .field("in_flight", &self.in_flight.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> SessionCore<T> {
+    /// A machine with no session yet.
+    pub fn new(cfg: SessionConfig, now: Instant) -> Self {
+        SessionCore {
+            cfg,
+            phase: Phase::Idle,
+            announced: None,
+            session_id: 0,
+            password: Vec::new(),
+            negotiated: None,
+            last_zxid: 0,
+            seen_rw: false,
+            next_xid: 1,
+            host_count: 1,
+            queued: VecDeque::new(),
+            in_flight: VecDeque::new(),
+            auth: Vec::new(),
+            auth_in_flight: VecDeque::new(),
+            pending_auth: Vec::new(),
+            watches: WatchRegistry::default(),
+            transmit: BytesMut::with_capacity(64 * 1024),
+            outputs: VecDeque::new(),
+            last_send: now,
+            last_recv: now,
+            close_error: Error::Closed,
+        }
+    }
+
+    /// Resumes a known session on the next connect.
+    pub fn resume(&mut self, session_id: i64, password: Vec<u8>) {
+        self.session_id = session_id;
+        self.password = password;
+        self.seen_rw = true;
+    }
+
+    /// Tells the machine how many addresses the driver cycles through (for the per-host
+    /// connect timeout).
+    pub fn set_host_count(&mut self, n: usize) {
+        self.host_count = n.clamp(1, u32::MAX as usize) as u32;
+    }
+
+    // ---- getters ----------------------------------------------------------------------
+
+    /// The session id, once a session exists.
+    pub fn session_id(&self) -> Option<i64> {
+        (self.session_id != 0).then_some(self.session_id)
+    }
+    /// The session password (empty without a session).
+    pub fn password(&self) -> &[u8] {
+        &self.password
+    }
+    /// The negotiated session timeout.
+    pub fn negotiated_timeout(&self) -> Option<Duration> {
+        self.negotiated
+    }
+    /// The highest zxid seen in a reply.
+    pub fn last_zxid(&self) -> i64 {
+        self.last_zxid
+    }
+    /// The effective session timeout: negotiated, or requested before that.
+    pub fn session_timeout(&self) -> Duration {
+        self.negotiated.unwrap_or(self.cfg.session_timeout)
+    }
+    /// No reply for this long means the connection is dead (2T/3).
+    pub fn read_timeout(&self) -> Duration {
+        self.session_timeout() * 2 / 3
+    }
+    /// Ping when nothing was sent for this long (T/3).
+    pub fn ping_interval(&self) -> Duration {
+        self.read_timeout() / 2
+    }
+    /// Time allowed to open a transport and complete the handshake with one host (T/n).
+    pub fn connect_timeout(&self) -> Duration {
+        (self.cfg.session_timeout / self.host_count).max(Duration::from_millis(100))
+    }
+    /// True while a session is established on an open transport.
+    pub fn is_connected(&self) -> bool {
+        matches!(self.phase, Phase::Syncing { .. } | Phase::Connected { .. })
+    }
+    /// True when connected to a read-only server.
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Syncing { read_only: true } | Phase::Connected { read_only: true }
+        )
+    }
+    /// True once closed (or stopped by an auth failure).
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+    /// True when a transport is wanted: not closed and none open or opening.
+    pub fn wants_transport(&self) -> bool {
+        self.phase == Phase::Idle
+    }
+    /// Requests waiting for a connection.
+    pub fn queued_len(&self) -> usize {
+        self.queued.len()
+    }
+    /// Requests sent and not answered yet.
+    pub fn in_flight_len(&self) -> usize {
+        self.in_flight.len()
+    }
+    /// The watch registry (read-only view).
+    pub fn watches(&self) -> &WatchRegistry {
+        &self.watches
+    }
+    /// The chroot.
+    pub fn chroot(&self) -> Option<&str> {
+        self.cfg.chroot.as_deref()
+    }
+
+    // ---- outputs -----------------------------------------------------------------------
+
+    /// Moves the bytes to send into `out`.
+    pub fn take_transmit(&mut self, out: &mut BytesMut) {
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.transmit);
+        } else {
+            out.extend_from_slice(&self.transmit);
+            self.transmit.clear();
+        }
+    }
+
+    /// True when bytes wait to be sent.
+    pub fn has_transmit(&self) -> bool {
+        !self.transmit.is_empty()
+    }
+
+    /// The next thing the driver must act on.
+    pub fn poll_output(&mut self) -> Option<Output<T>> {
+        self.outputs.pop_front()
+    }
+
+    /// When [`SessionCore::handle_timeout`] must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Connecting { deadline }
+            | Phase::Handshake { deadline }
+            | Phase::Closing { deadline } => Some(deadline),
+            Phase::Syncing { .. } | Phase::Connected { .. } => Some(
+                (self.last_recv + self.read_timeout()).min(self.last_send + self.ping_interval()),
+            ),
+            Phase::Idle | Phase::Closed => None,
+        }
+    }
+
+    // ---- inputs ------------------------------------------------------------------------
+
+    /// The driver starts opening a transport.
+    pub fn handle_connecting(&mut self, now: Instant) {
+        if matches!(self.phase, Phase::Closed | Phase::Closing { .. }) {
+            return;
+        }
+        self.phase = Phase::Connecting {
+            deadline: now + self.connect_timeout(),
+        };
+        self.announce(SessionState::Connecting);
+    }
+
+    /// The transport is open: send the handshake.
+    pub fn handle_transport_connected(&mut self, now: Instant) {
+        if !matches!(self.phase, Phase::Connecting { .. } | Phase::Idle) {
+            return;
+        }
+        self.transmit.clear();
+        self.next_xid = 1;
+        let session_id = if self.seen_rw { self.session_id } else { 0 };
+        let req = ConnectRequest {
+            last_zxid_seen: self.last_zxid,
+            timeout_ms: duration_ms(self.cfg.session_timeout),
+            session_id,
+            password: if session_id == 0 {
+                vec![0; 16]
+            } else {
+                self.password.clone()
+            },
+            read_only: self.cfg.read_only,
+        };
+        tracing::debug!(?req, "sending handshake");
+        req.write_frame(&mut self.transmit);
+        self.last_send = now;
+        self.last_recv = now;
+        self.phase = Phase::Handshake {
+            deadline: now + self.connect_timeout(),
+        };
+    }
+
+    /// The transport closed or could not be opened.
+    pub fn handle_transport_lost(&mut self, now: Instant, reason: &str) {
+        let _ = now;
+        match self.phase {
+            Phase::Closed => return,
+            Phase::Closing { .. } => {
+                self.finish_close();
+                return;
+            }
+            _ => {}
+        }
+        tracing::info!(reason, "connection lost");
+        self.drop_connection_state(Error::ConnectionLoss);
+        self.phase = Phase::Idle;
+        self.announce(SessionState::Connecting);
+    }
+
+    /// Feeds received bytes; complete frames are taken out of `buf`, a partial one stays.
+    pub fn handle_read(&mut self, now: Instant, buf: &mut BytesMut) {
+        if !matches!(
+            self.phase,
+            Phase::Handshake { .. }
+                | Phase::Syncing { .. }
+                | Phase::Connected { .. }
+                | Phase::Closing { .. }
+        ) {
+            buf.clear();
+            return;
+        }
+        let mut frames = Vec::new();
+        let split = wire::split_frames(buf, &mut frames);
+        for frame in frames {
+            self.last_recv = now;
+            if let Err(reason) = self.handle_frame(now, frame) {
+                buf.clear();
+                self.reset(now, reason);
+                return;
+            }
+            if !matches!(
+                self.phase,
+                Phase::Handshake { .. }
+                    | Phase::Syncing { .. }
+                    | Phase::Connected { .. }
+                    | Phase::Closing { .. }
+            ) {
+                buf.clear();
+                return;
+            }
+        }
+        if let Err(reason) = split {
+            buf.clear();
+            self.reset(now, reason);
+        }
+    }
+
+    /// Checks deadlines; call at [`SessionCore::poll_timeout`] (early calls are harmless).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.phase {
+            Phase::Connecting { deadline } | Phase::Handshake { deadline } if now >= deadline => {
+                self.reset(now, "connect timeout".to_owned());
+            }
+            Phase::Closing { deadline } if now >= deadline => {
+                self.finish_close();
+                self.outputs
+                    .push_back(Output::Disconnect("close timed out".to_owned()));
+            }
+            Phase::Syncing { .. } | Phase::Connected { .. } => {
+                if now.saturating_duration_since(self.last_recv) >= self.read_timeout() {
+                    let reason = format!(
+                        "no reply from the server for {:?} (read timeout)",
+                        now.saturating_duration_since(self.last_recv)
+                    );
+                    self.reset(now, reason);
+                } else if now.saturating_duration_since(self.last_send) >= self.ping_interval() {
+                    wire::write_header_only(&mut self.transmit, xid::PING, OpCode::Ping);
+                    self.last_send = now;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Queues a request; it is sent at once when connected, else after the next handshake.
+    /// The order of calls is the order on the wire.
+    pub fn submit(&mut self, now: Instant, req: Request<T>) {
+        match self.phase {
+            Phase::Closed | Phase::Closing { .. } => {
+                let err = self.close_error.clone();
+                self.outputs.push_back(Output::Reply {
+                    token: req.token,
+                    result: Err(err),
+                });
+            }
+            Phase::Syncing { .. } | Phase::Connected { .. } if self.queued.is_empty() => {
+                self.send_request(now, req);
+            }
+            _ => self.queued.push_back(req),
+        }
+    }
+
+    /// Drops queued (unsent) requests whose token fails `keep` (their caller gave up).
+    pub fn retain_queued(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        self.queued.retain(|r| keep(&r.token));
+    }
+
+    /// Adds credentials, replayed on every reconnect before `Connected` is announced. The
+    /// token, if any, gets the server's answer (or the failure).
+    pub fn add_auth(&mut self, now: Instant, scheme: &str, credential: &[u8], token: Option<T>) {
+        let data = AuthData {
+            scheme: scheme.to_owned(),
+            credential: credential.to_vec(),
+        };
+        if self.phase == Phase::Closed {
+            if let Some(token) = token {
+                let err = self.close_error.clone();
+                self.outputs.push_back(Output::Reply {
+                    token,
+                    result: Err(err),
+                });
+            }
+            return;
+        }
+        if !self.auth.contains(&data) {
+            self.auth.push(data.clone());
+        }
+        if self.is_connected() {
+            wire::write_auth(&mut self.transmit, &data.scheme, &data.credential);
+            self.auth_in_flight.push_back(token);
+            self.last_send = now;
+        } else {
+            self.pending_auth.push((data, token));
+        }
+    }
+
+    /// Records a watch the caller set by other means (none today) or removes one: returns
+    /// true when no watcher of that kind remains on the path (the server watch may go).
+    pub fn unregister_watch(&mut self, kind: WatchKind, path: &str, watcher: WatcherId) -> bool {
+        self.watches.remove(kind, path, watcher);
+        !self.watches.has(kind, path)
+    }
+
+    /// Removes every watcher of the given kinds on `path` locally and tells each of them with
+    /// a removal event. Returns how many watchers were told.
+    pub fn remove_watches_local(&mut self, kinds: &[WatchKind], path: &str) -> usize {
+        let mut told = 0;
+        for &kind in kinds {
+            let ws = self.watches.remove_all(kind, path);
+            if ws.is_empty() {
+                continue;
+            }
+            told += ws.len();
+            let event_type = match kind {
+                WatchKind::Data | WatchKind::Exist => EventType::DataWatchRemoved,
+                WatchKind::Child => EventType::ChildWatchRemoved,
+                WatchKind::Persistent | WatchKind::PersistentRecursive => {
+                    EventType::PersistentWatchRemoved
+                }
+            };
+            self.outputs.push_back(Output::Watch {
+                watchers: ws,
+                event: WatchedEvent {
+                    event_type,
+                    keeper_state: KeeperState::SyncConnected,
+                    path: self.strip_chroot(path),
+                },
+            });
+        }
+        told
+    }
+
+    /// Sends a SetWatches2 for the watches still registered on `path` (after a server-side
+    /// removeWatches took more than the caller wanted gone).
+    pub fn reregister_path(&mut self, now: Instant, path: &str) {
+        if !self.is_connected() {
+            return;
+        }
+        let mut sw = SetWatches2::default();
+        for kind in WatchKind::ALL {
+            if self.watches.has(kind, path) {
+                list_for(&mut sw, kind).push(path.to_owned());
+            }
+        }
+        if !sw.is_empty() {
+            sw.write_frame(&mut self.transmit, self.last_zxid);
+            self.last_send = now;
+        }
+    }
+
+    /// Starts a graceful close: closeSession when connected, else closed at once.
+    pub fn close(&mut self, now: Instant) {
+        match self.phase {
+            Phase::Closed | Phase::Closing { .. } => {}
+            Phase::Syncing { .. } | Phase::Connected { .. } => {
+                let xid = self.take_xid();
+                wire::write_header_only(&mut self.transmit, xid, OpCode::CloseSession);
+                self.in_flight.push_back(InFlight {
+                    xid,
+                    op: OpCode::CloseSession,
+                    kind: InFlightKind::CloseSession,
+                });
+                self.last_send = now;
+                let wait = self.read_timeout().min(Duration::from_secs(2));
+                self.phase = Phase::Closing {
+                    deadline: now + wait,
+                };
+                for r in std::mem::take(&mut self.queued) {
+                    self.outputs.push_back(Output::Reply {
+                        token: r.token,
+                        result: Err(Error::Closed),
+                    });
+                }
+            }
+            _ => self.finish_close(),
+        }
+    }
+
+    // ---- internals ---------------------------------------------------------------------
+
+    fn announce(&mut self, s: SessionState) {
+        if self.announced != Some(s) {
+            self.announced = Some(s);
+            match s {
+                SessionState::Connecting => tracing::info!("connecting"),
+                _ => {
+                    tracing::info!(state = ?s, session_id = format_args!("{:#x}", self.session_id), "session state")
+                }
+            }
+            self.outputs.push_back(Output::State(s));
+        }
+    }
+
+    fn take_xid(&mut self) -> i32 {
+        let x = self.next_xid;
+        self.next_xid = if x >= i32::MAX - 1 { 1 } else { x + 1 };
+        x
+    }
+
+    fn send_request(&mut self, now: Instant, req: Request<T>) {
+        let xid = self.take_xid();
+        let f = &req.frame;
+        if f.len() < 12 {
+            self.outputs.push_back(Output::Reply {
+                token: req.token,
+                result: Err(Error::Protocol(
+                    "request frame shorter than a header".into(),
+                )),
+            });
+            return;
+        }
+        self.transmit.extend_from_slice(&f[..4]);
+        self.transmit.extend_from_slice(&xid.to_be_bytes());
+        self.transmit.extend_from_slice(&f[8..]);
+        self.last_send = now;
+        self.in_flight.push_back(InFlight {
+            xid,
+            op: req.op,
+            kind: InFlightKind::User {
+                token: req.token,
+                watch: req.watch,
+            },
+        });
+    }
+
+    fn flush_queued(&mut self, now: Instant) {
+        while let Some(r) = self.queued.pop_front() {
+            self.send_request(now, r);
+        }
+    }
+
+    /// Fails what was in flight, forgets per-connection state; queued requests stay.
+    fn drop_connection_state(&mut self, err: Error) {
+        self.transmit.clear();
+        for f in std::mem::take(&mut self.in_flight) {
+            if let InFlightKind::User { token, .. } = f.kind {
+                self.outputs.push_back(Output::Reply {
+                    token,
+                    result: Err(err.clone()),
+                });
+            }
+        }
+        // Auth packets in flight are replayed from `auth` on the next connection; their
+        // callers are answered then.
+        for token in std::mem::take(&mut self.auth_in_flight)
+            .into_iter()
+            .flatten()
+        {
+            self.outputs.push_back(Output::Reply {
+                token,
+                result: Err(err.clone()),
+            });
+        }
+    }
+
+    fn reset(&mut self, now: Instant, reason: String) {
+        tracing::info!(%reason, "resetting the connection");
+        if matches!(self.phase, Phase::Closing { .. }) {
+            self.finish_close();
+        } else {
+            self.handle_transport_lost(now, &reason);
+        }
+        self.outputs.push_back(Output::Disconnect(reason));
+    }
+
+    fn fail_everything(&mut self, err: Error, keeper_state: KeeperState) {
+        self.drop_connection_state(err.clone());
+        for r in std::mem::take(&mut self.queued) {
+            self.outputs.push_back(Output::Reply {
+                token: r.token,
+                result: Err(err.clone()),
+            });
+        }
+        for (_, token) in std::mem::take(&mut self.pending_auth) {
+            if let Some(token) = token {
+                self.outputs.push_back(Output::Reply {
+                    token,
+                    result: Err(err.clone()),
+                });
+            }
+        }
+        for (w, path) in self.watches.drain() {
+            let path = self.strip_chroot(&path);
+            self.outputs.push_back(Output::Watch {
+                watchers: vec![w],
+                event: WatchedEvent {
+                    event_type: EventType::None,
+                    keeper_state,
+                    path,
+                },
+            });
+        }
+    }
+
+    fn finish_close(&mut self) {
+        self.fail_everything(Error::Closed, KeeperState::Closed);
+        self.phase = Phase::Closed;
+        self.session_id = 0;
+        self.password.clear();
+        self.announce(SessionState::Closed);
+    }
+
+    fn expire(&mut self) {
+        tracing::info!(
+            session_id = format_args!("{:#x}", self.session_id),
+            "session expired"
+        );
+        self.fail_everything(Error::SessionExpired, KeeperState::Expired);
+        self.announce(SessionState::ExpiredSession);
+        self.session_id = 0;
+        self.password.clear();
+        self.negotiated = None;
+        self.last_zxid = 0;
+        self.phase = Phase::Idle;
+    }
+
+    fn strip_chroot(&self, path: &str) -> String {
+        match self.cfg.chroot.as_deref() {
+            Some(root) => match path.strip_prefix(root) {
+                Some("") => "/".to_owned(),
+                Some(rest) if rest.starts_with('/') => rest.to_owned(),
+                _ => path.to_owned(),
+            },
+            None => path.to_owned(),
+        }
+    }
+
+    fn handle_frame(&mut self, now: Instant, frame: Bytes) -> Result<(), String> {
+        if let Phase::Handshake { .. } = self.phase {
+            let resp = ConnectResponse::decode(frame)
+                .map_err(|e| format!("malformed connect response: {e}"))?;
+            self.handle_connect_response(now, resp);
+            return Ok(());
+        }
+        let mut r = Reader::new(frame);
+        let hdr =
+            ReplyHeader::decode(&mut r).map_err(|e| format!("malformed reply header: {e}"))?;
+        match hdr.xid {
+            xid::NOTIFICATION => self.handle_notification(r),
+            xid::PING => Ok(()),
+            xid::AUTH => {
+                self.handle_auth_reply(hdr.err);
+                Ok(())
+            }
+            xid::SET_WATCHES => {
+                if hdr.err != 0 {
+                    tracing::warn!(err = hdr.err, "the server refused SetWatches2");
+                }
+                Ok(())
+            }
+            _ => self.handle_reply(hdr, r),
+        }
+    }
+
+    fn handle_connect_response(&mut self, now: Instant, resp: ConnectResponse) {
+        tracing::debug!(?resp, "handshake answered");
+        if resp.timeout_ms <= 0 {
+            self.expire();
+            self.outputs
+                .push_back(Output::Disconnect("session expired".to_owned()));
+            return;
+        }
+        let same_session = self.session_id != 0 && self.session_id == resp.session_id;
+        if !same_session && self.session_id != 0 {
+            // The server gave us a new session (we never saw a read-write server, so we did
+            // not ask to resume): the old one's watches and ephemerals mean nothing here.
+            tracing::info!("the server started a new session");
+        }
+        self.session_id = resp.session_id;
+        self.password = resp.password;
+        self.negotiated = Some(Duration::from_millis(resp.timeout_ms as u64));
+        if !resp.read_only {
+            self.seen_rw = true;
+        }
+        let read_only = resp.read_only;
+        for a in self.auth.clone() {
+            wire::write_auth(&mut self.transmit, &a.scheme, &a.credential);
+            let token = self
+                .pending_auth
+                .iter()
+                .position(|(d, _)| *d == a)
+                .and_then(|i| self.pending_auth.remove(i).1);
+            self.auth_in_flight.push_back(token);
+        }
+        for (_, token) in std::mem::take(&mut self.pending_auth) {
+            self.auth_in_flight.push_back(token);
+        }
+        self.write_set_watches();
+        self.last_send = now;
+        if self.auth_in_flight.is_empty() {
+            self.phase = Phase::Connected { read_only };
+            self.announce_connected(read_only);
+        } else {
+            self.phase = Phase::Syncing { read_only };
+        }
+        self.flush_queued(now);
+    }
+
+    fn announce_connected(&mut self, read_only: bool) {
+        self.announce(if read_only {
+            SessionState::ConnectedReadOnly
+        } else {
+            SessionState::Connected
+        });
+    }
+
+    fn write_set_watches(&mut self) {
+        if self.watches.is_empty() {
+            return;
+        }
+        let mut chunk = SetWatches2::default();
+        let mut size = 0;
+        for kind in WatchKind::ALL {
+            for path in self.watches.paths(kind) {
+                let add = 4 + path.len();
+                if size + add > wire::SET_WATCHES_CHUNK && !chunk.is_empty() {
+                    chunk.write_frame(&mut self.transmit, self.last_zxid);
+                    chunk = SetWatches2::default();
+                    size = 0;
+                }
+                size += add;
+                list_for(&mut chunk, kind).push(path);
+            }
+        }
+        if !chunk.is_empty() {
+            chunk.write_frame(&mut self.transmit, self.last_zxid);
+        }
+    }
+
+    fn handle_auth_reply(&mut self, err: i32) {
+        let token = self.auth_in_flight.pop_front().flatten();
+        if err == ErrorCode::AuthFailed.code() {
+            tracing::warn!("authentication failed");
+            if let Some(token) = token {
+                self.outputs.push_back(Output::Reply {
+                    token,
+                    result: Err(Error::AuthFailed),
+                });
+            }
+            self.close_error = Error::AuthFailed;
+            self.fail_everything(Error::AuthFailed, KeeperState::AuthFailed);
+            self.phase = Phase::Closed;
+            self.announce(SessionState::AuthFailed);
+            self.outputs
+                .push_back(Output::Disconnect("authentication failed".to_owned()));
+            return;
+        }
+        if let Some(token) = token {
+            let result = if err == 0 {
+                Ok(RawReply {
+                    zxid: 0,
+                    err: ErrorCode::Ok,
+                    body: Bytes::new(),
+                    watch_set: false,
+                })
+            } else {
+                Err(Error::from_code(ErrorCode::from_code(err), ""))
+            };
+            self.outputs.push_back(Output::Reply { token, result });
+        }
+        if let Phase::Syncing { read_only } = self.phase {
+            if self.auth_in_flight.is_empty() {
+                self.phase = Phase::Connected { read_only };
+                self.announce_connected(read_only);
+            }
+        }
+    }
+
+    fn handle_notification(&mut self, mut r: Reader) -> Result<(), String> {
+        let ev = kazoo_proto::WatchedEvent::decode(&mut r)
+            .map_err(|e| format!("malformed notification: {e}"))?;
+        if ev.event_type == EventType::None {
+            return Ok(());
+        }
+        let watchers = self.watches.trigger(ev.event_type, &ev.path);
+        tracing::debug!(event = ?ev.event_type, path = %ev.path, watchers = watchers.len(), "notification");
+        if !watchers.is_empty() {
+            let path = self.strip_chroot(&ev.path);
+            self.outputs.push_back(Output::Watch {
+                watchers,
+                event: WatchedEvent {
+                    event_type: ev.event_type,
+                    keeper_state: ev.state,
+                    path,
+                },
+            });
+        }
+        Ok(())
+    }
+
+    fn handle_reply(&mut self, hdr: ReplyHeader, r: Reader) -> Result<(), String> {
+        let Some(front) = self.in_flight.front() else {
+            return Err(format!("reply with xid {} but nothing in flight", hdr.xid));
+        };
+        if front.xid != hdr.xid {
+            return Err(format!(
+                "xid mismatch: expected {} ({:?}), got {}",
+                front.xid, front.op, hdr.xid
+            ));
+        }
+        let Some(f) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        if hdr.zxid > 0 {
+            self.last_zxid = hdr.zxid;
+        }
+        let err = ErrorCode::from_code(hdr.err);
+        match f.kind {
+            InFlightKind::CloseSession => {
+                self.finish_close();
+                self.outputs
+                    .push_back(Output::Disconnect("session closed".to_owned()));
+            }
+            InFlightKind::User { token, watch } => {
+                let mut watch_set = false;
+                if let Some(w) = watch {
+                    let kind = match (w.kind, err) {
+                        (WatchKind::Data, ErrorCode::NoNode) if f.op == OpCode::Exists => {
+                            Some(WatchKind::Exist)
+                        }
+                        (k, ErrorCode::Ok) => Some(k),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        self.watches.add(kind, &w.path, w.watcher);
+                        watch_set = true;
+                    }
+                }
+                self.outputs.push_back(Output::Reply {
+                    token,
+                    result: Ok(RawReply {
+                        zxid: hdr.zxid,
+                        err,
+                        body: r.rest(),
+                        watch_set,
+                    }),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn list_for(sw: &mut SetWatches2, kind: WatchKind) -> &mut Vec<String> {
+    match kind {
+        WatchKind::Data => &mut sw.data,
+        WatchKind::Exist => &mut sw.exist,
+        WatchKind::Child => &mut sw.child,
+        WatchKind::Persistent => &mut sw.persistent,
+        WatchKind::PersistentRecursive => &mut sw.recursive,
+    }
+}
+
+fn duration_ms(d: Duration) -> i32 {
+    d.as_millis().min(i32::MAX as u128) as i32
+}

@@ -1,0 +1,213 @@
+//! The few frames the session machine writes and reads itself: the connect handshake, pings,
+//! auth packets, SetWatches2, closeSession and reply headers. Ordinary requests arrive already
+//! encoded by the operation layer.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use kazoo_proto::codec::{buffer_len, string_vec_len, WriteExt};
+use kazoo_proto::types::xid;
+use kazoo_proto::{DecodeError, OpCode, Reader};
+
+/// ZooKeeper refuses frames over `jute.maxbuffer` (1 MiB by default, plus slack); replies can be
+/// larger when a server raised its limit, so the client accepts up to this before calling a
+/// length prefix garbage.
+pub const MAX_FRAME_LEN: usize = 64 * 1024 * 1024;
+
+/// The Java client keeps each SetWatches packet under 128 KiB.
+pub const SET_WATCHES_CHUNK: usize = 128 * 1024;
+
+/// The fields of the handshake the client sends (`ConnectRequest`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectRequest {
+    /// Highest zxid seen in a reply.
+    pub last_zxid_seen: i64,
+    /// Requested timeout in milliseconds.
+    pub timeout_ms: i32,
+    /// 0 for a new session.
+    pub session_id: i64,
+    /// Session password (empty for a new session).
+    pub password: Vec<u8>,
+    /// Whether a read-only server may accept us.
+    pub read_only: bool,
+}
+
+impl std::fmt::Debug for ConnectRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectRequest")
+            .field("last_zxid_seen", &self.last_zxid_seen)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("session_id", &format_args!("{:#x}", self.session_id))
+            .field("password", &"<redacted>")
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl ConnectRequest {
+    /// Appends the length-prefixed handshake frame (no request header).
+    pub fn write_frame(&self, b: &mut BytesMut) {
+        let len = 4 + 8 + 4 + 8 + buffer_len(&self.password) + 1;
+        b.put_i32(len as i32);
+        b.put_i32(0); // protocol version
+        b.put_i64(self.last_zxid_seen);
+        b.put_i32(self.timeout_ms);
+        b.put_i64(self.session_id);
+        b.put_jute_buffer(&self.password);
+        b.put_jute_bool(self.read_only);
+    }
+}
+
+/// The server's handshake answer (`ConnectResponse`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectResponse {
+    /// Negotiated timeout in milliseconds; `<= 0` means the session expired.
+    pub timeout_ms: i32,
+    /// The session id.
+    pub session_id: i64,
+    /// The session password.
+    pub password: Vec<u8>,
+    /// True when the server is in read-only mode (absent from pre-3.4 servers).
+    pub read_only: bool,
+}
+
+impl std::fmt::Debug for ConnectResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectResponse")
+            .field("timeout_ms", &self.timeout_ms)
+            .field("session_id", &format_args!("{:#x}", self.session_id))
+            .field("password", &"<redacted>")
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl ConnectResponse {
+    /// Decodes a handshake frame body.
+    pub fn decode(body: Bytes) -> Result<ConnectResponse, DecodeError> {
+        let mut r = Reader::new(body);
+        let _protocol_version = r.read_i32()?;
+        let timeout_ms = r.read_i32()?;
+        let session_id = r.read_i64()?;
+        let password = r.read_buffer()?.to_vec();
+        let read_only = if r.is_empty() { false } else { r.read_bool()? };
+        Ok(ConnectResponse {
+            timeout_ms,
+            session_id,
+            password,
+            read_only,
+        })
+    }
+}
+
+/// Writes a frame with a request header and no body.
+pub fn write_header_only(b: &mut BytesMut, xid: i32, op: OpCode) {
+    b.put_i32(8);
+    b.put_i32(xid);
+    b.put_i32(op.code());
+}
+
+/// Writes an auth packet (xid -4, op 100).
+pub fn write_auth(b: &mut BytesMut, scheme: &str, credential: &[u8]) {
+    let body = 4 + buffer_len(scheme.as_bytes()) + buffer_len(credential);
+    b.put_i32((8 + body) as i32);
+    b.put_i32(xid::AUTH);
+    b.put_i32(OpCode::Auth.code());
+    b.put_i32(0);
+    b.put_jute_string(scheme);
+    b.put_jute_buffer(credential);
+}
+
+/// The five watch lists of a SetWatches2 packet (server-absolute paths).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetWatches2 {
+    /// Data watches.
+    pub data: Vec<String>,
+    /// Exist watches.
+    pub exist: Vec<String>,
+    /// Child watches.
+    pub child: Vec<String>,
+    /// Persistent watches.
+    pub persistent: Vec<String>,
+    /// Persistent recursive watches.
+    pub recursive: Vec<String>,
+}
+
+impl SetWatches2 {
+    fn lists(&self) -> [&Vec<String>; 5] {
+        [
+            &self.data,
+            &self.exist,
+            &self.child,
+            &self.persistent,
+            &self.recursive,
+        ]
+    }
+
+    /// Encoded body length.
+    pub fn body_len(&self) -> usize {
+        8 + self
+            .lists()
+            .iter()
+            .map(|l| string_vec_len(l))
+            .sum::<usize>()
+    }
+
+    /// True when every list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.lists().iter().all(|l| l.is_empty())
+    }
+
+    /// Appends the frame (xid -8, op 105).
+    pub fn write_frame(&self, b: &mut BytesMut, relative_zxid: i64) {
+        b.put_i32((8 + self.body_len()) as i32);
+        b.put_i32(xid::SET_WATCHES);
+        b.put_i32(OpCode::SetWatches2.code());
+        b.put_i64(relative_zxid);
+        for l in self.lists() {
+            b.put_jute_string_vec(l);
+        }
+    }
+}
+
+/// `xid, zxid, err` at the start of every reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyHeader {
+    /// The request's xid (or a special xid).
+    pub xid: i32,
+    /// The zxid of the server state the reply reflects.
+    pub zxid: i64,
+    /// The error code (0 for success).
+    pub err: i32,
+}
+
+impl ReplyHeader {
+    /// Reads the header from the start of a frame body.
+    pub fn decode(r: &mut Reader) -> Result<ReplyHeader, DecodeError> {
+        Ok(ReplyHeader {
+            xid: r.read_i32()?,
+            zxid: r.read_i64()?,
+            err: r.read_i32()?,
+        })
+    }
+}
+
+/// Takes every complete frame body out of `buf`. A negative or absurd length prefix is a
+/// protocol error: the caller resets the connection.
+pub fn split_frames(buf: &mut BytesMut, out: &mut Vec<Bytes>) -> Result<(), String> {
+    loop {
+        if buf.len() < 4 {
+            return Ok(());
+        }
+        let len = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        if len < 0 || len as usize > MAX_FRAME_LEN {
+            return Err(format!("invalid frame length {len}"));
+        }
+        let len = len as usize;
+        if buf.len() < 4 + len {
+            buf.reserve(4 + len - buf.len());
+            return Ok(());
+        }
+        let mut frame = buf.split_to(4 + len);
+        let _ = frame.split_to(4);
+        out.push(frame.freeze());
+    }
+}

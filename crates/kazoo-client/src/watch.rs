@@ -1,0 +1,227 @@
+//! What watchers receive: [`WatchedEvent`], the one-shot [`Watch`] future returned by the `_w`
+//! reads, and the [`PersistentWatch`] stream returned by [`crate::Client::add_watch`].
+//!
+//! Events are delivered through channels filled by the I/O task, never by calling user code on
+//! it: a slow consumer cannot stall pings. A persistent stream's channel is unbounded for that
+//! reason; consume it or drop it.
+
+use crate::driver::Command;
+use crate::session::watches::{WatchKind, WatcherId};
+use futures::Stream;
+use kazoo_proto::{EventType, KeeperState};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::sync::{mpsc, oneshot};
+
+/// A change a watcher is told about.
+///
+/// `path` is chroot-relative. After a session expiry or a close every pending watcher receives
+/// a terminal event: `event_type` [`EventType::None`] with `keeper_state`
+/// [`KeeperState::Expired`] or [`KeeperState::Closed`].
+///
+/// ```
+/// use kazoo_client::WatchedEvent;
+/// use kazoo_proto::{EventType, KeeperState};
+/// let e = WatchedEvent { event_type: EventType::NodeDeleted, keeper_state: KeeperState::SyncConnected, path: "/a".into() };
+/// assert!(!e.is_terminal());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WatchedEvent {
+    /// What happened.
+    pub event_type: EventType,
+    /// The session state when it happened.
+    pub keeper_state: KeeperState,
+    /// The node's path, chroot-relative.
+    pub path: String,
+}
+
+impl WatchedEvent {
+    /// True for the event that ends a watch because the session ended (expiry, close, auth
+    /// failure) rather than because the node changed.
+    pub fn is_terminal(&self) -> bool {
+        self.event_type == EventType::None
+    }
+
+    pub(crate) fn closed(path: &str) -> WatchedEvent {
+        WatchedEvent {
+            event_type: EventType::None,
+            keeper_state: KeeperState::Closed,
+            path: path.to_owned(),
+        }
+    }
+}
+
+/// A one-shot watch: a future that resolves once, with the first event on the watched node.
+///
+/// It never hangs: on session expiry, auth failure or close it resolves with a terminal event
+/// ([`WatchedEvent::is_terminal`]). Dropping it is fine; the server-side watch stays until it
+/// fires (ZooKeeper has no cheaper way to forget one).
+///
+/// ```no_run
+/// # async fn f(client: kazoo_client::Client) -> kazoo_client::Result<()> {
+/// let (_data, _stat, watch) = client.get_w("/config").await?;
+/// let event = watch.await;
+/// println!("{:?} on {}", event.event_type, event.path);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Watch {
+    rx: oneshot::Receiver<WatchedEvent>,
+    path: String,
+}
+
+impl Watch {
+    pub(crate) fn new(rx: oneshot::Receiver<WatchedEvent>, path: String) -> Watch {
+        Watch { rx, path }
+    }
+
+    /// The watched path (chroot-relative).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl Future for Watch {
+    type Output = WatchedEvent;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
+        match Pin::new(&mut self.rx).poll(cx) {
+            Poll::Ready(Ok(e)) => Poll::Ready(e),
+            // The I/O task is gone: the client was closed or dropped.
+            Poll::Ready(Err(_)) => Poll::Ready(WatchedEvent::closed(&self.path)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// How [`crate::Client::add_watch`] watches (ZooKeeper 3.6+).
+///
+/// ```
+/// use kazoo_client::AddWatchMode;
+/// assert_ne!(AddWatchMode::Persistent, AddWatchMode::PersistentRecursive);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddWatchMode {
+    /// Data changes, creation and deletion of the node, and changes of its children list.
+    Persistent,
+    /// Creation, deletion and data changes of the node and of every node below it.
+    PersistentRecursive,
+}
+
+impl AddWatchMode {
+    pub(crate) fn kind(self) -> WatchKind {
+        match self {
+            AddWatchMode::Persistent => WatchKind::Persistent,
+            AddWatchMode::PersistentRecursive => WatchKind::PersistentRecursive,
+        }
+    }
+    pub(crate) fn wire(self) -> kazoo_proto::AddWatchMode {
+        match self {
+            AddWatchMode::Persistent => kazoo_proto::AddWatchMode::Persistent,
+            AddWatchMode::PersistentRecursive => kazoo_proto::AddWatchMode::PersistentRecursive,
+        }
+    }
+}
+
+/// A persistent (or persistent-recursive) watch: a [`Stream`] of every event until it is
+/// removed, the session ends, or it is dropped.
+///
+/// It survives reconnects (re-registered with SetWatches2). Dropping it removes the server-side
+/// watch when no other watcher of this client needs it. The stream ends after a terminal event
+/// (expiry, close) or a `PersistentWatchRemoved` event.
+///
+/// ```no_run
+/// # async fn f(client: kazoo_client::Client) -> kazoo_client::Result<()> {
+/// use futures::StreamExt;
+/// use kazoo_client::AddWatchMode;
+/// let mut watch = client.add_watch("/app", AddWatchMode::PersistentRecursive).await?;
+/// while let Some(event) = watch.next().await {
+///     println!("{:?} {}", event.event_type, event.path);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct PersistentWatch {
+    rx: mpsc::UnboundedReceiver<WatchedEvent>,
+    id: WatcherId,
+    kind: WatchKind,
+    server_path: String,
+    path: String,
+    cmd: mpsc::WeakUnboundedSender<Command>,
+    done: bool,
+}
+
+impl PersistentWatch {
+    pub(crate) fn new(
+        rx: mpsc::UnboundedReceiver<WatchedEvent>,
+        id: WatcherId,
+        mode: AddWatchMode,
+        server_path: String,
+        path: String,
+        cmd: mpsc::WeakUnboundedSender<Command>,
+    ) -> PersistentWatch {
+        PersistentWatch {
+            rx,
+            id,
+            kind: mode.kind(),
+            server_path,
+            path,
+            cmd,
+            done: false,
+        }
+    }
+
+    /// The watched path (chroot-relative).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The mode it was added with.
+    pub fn mode(&self) -> AddWatchMode {
+        match self.kind {
+            WatchKind::PersistentRecursive => AddWatchMode::PersistentRecursive,
+            _ => AddWatchMode::Persistent,
+        }
+    }
+
+    /// Waits for the next event; `None` once the watch ended.
+    pub async fn recv(&mut self) -> Option<WatchedEvent> {
+        futures::StreamExt::next(self).await
+    }
+}
+
+impl Stream for PersistentWatch {
+    type Item = WatchedEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<WatchedEvent>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(e)) => {
+                if e.is_terminal() || e.event_type == EventType::PersistentWatchRemoved {
+                    self.done = true;
+                }
+                Poll::Ready(Some(e))
+            }
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for PersistentWatch {
+    fn drop(&mut self) {
+        if let Some(cmd) = self.cmd.upgrade() {
+            let _ = cmd.send(Command::DropWatcher {
+                watcher: self.id,
+                kind: self.kind,
+                server_path: std::mem::take(&mut self.server_path),
+            });
+        }
+    }
+}
