@@ -1,1 +1,486 @@
+//! Deterministic tests of the session machine: time is an input, the "server" is bytes.
 
+use super::watches::{WatchKind, WatchRegistration, WatcherId};
+use super::*;
+use bytes::{BufMut, BytesMut};
+
+const T: Duration = Duration::from_secs(9);
+
+fn core(now: Instant) -> SessionCore<u32> {
+    SessionCore::new(
+        SessionConfig {
+            session_timeout: T,
+            read_only: false,
+            chroot: Some("/app".into()),
+        },
+        now,
+    )
+}
+
+fn connect_response(timeout_ms: i32, session_id: i64, read_only: bool) -> BytesMut {
+    let mut body = BytesMut::new();
+    body.put_i32(0);
+    body.put_i32(timeout_ms);
+    body.put_i64(session_id);
+    body.put_i32(16);
+    body.put_slice(&[7u8; 16]);
+    body.put_u8(read_only as u8);
+    frame(body)
+}
+
+fn frame(body: BytesMut) -> BytesMut {
+    let mut f = BytesMut::new();
+    f.put_i32(body.len() as i32);
+    f.extend_from_slice(&body);
+    f
+}
+
+fn reply(xid: i32, zxid: i64, err: i32, payload: &[u8]) -> BytesMut {
+    let mut body = BytesMut::new();
+    body.put_i32(xid);
+    body.put_i64(zxid);
+    body.put_i32(err);
+    body.put_slice(payload);
+    frame(body)
+}
+
+fn notification(event_type: i32, path: &str) -> BytesMut {
+    let mut p = BytesMut::new();
+    p.put_i32(event_type);
+    p.put_i32(3);
+    p.put_i32(path.len() as i32);
+    p.put_slice(path.as_bytes());
+    reply(-1, -1, 0, &p)
+}
+
+/// A request frame with a placeholder xid.
+fn request(op: OpCode, token: u32, watch: Option<WatchRegistration>) -> Request<u32> {
+    let mut f = BytesMut::new();
+    f.put_i32(8 + 4);
+    f.put_i32(0);
+    f.put_i32(op.code());
+    f.put_i32(token as i32);
+    Request {
+        op,
+        frame: f.freeze(),
+        watch,
+        token,
+    }
+}
+
+fn outputs(c: &mut SessionCore<u32>) -> Vec<Output<u32>> {
+    std::iter::from_fn(|| c.poll_output()).collect()
+}
+
+fn states(outs: &[Output<u32>]) -> Vec<SessionState> {
+    outs.iter()
+        .filter_map(|o| match o {
+            Output::State(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn sent(c: &mut SessionCore<u32>) -> BytesMut {
+    let mut b = BytesMut::new();
+    c.take_transmit(&mut b);
+    b
+}
+
+/// Splits what the client sent into frames: (xid, op) of each.
+fn sent_headers(mut b: BytesMut) -> Vec<(i32, i32)> {
+    let mut frames = Vec::new();
+    wire::split_frames(&mut b, &mut frames).unwrap();
+    frames
+        .iter()
+        .map(|f| {
+            (
+                i32::from_be_bytes([f[0], f[1], f[2], f[3]]),
+                i32::from_be_bytes([f[4], f[5], f[6], f[7]]),
+            )
+        })
+        .collect()
+}
+
+fn connected(now: Instant) -> SessionCore<u32> {
+    let mut c = core(now);
+    c.handle_connecting(now);
+    c.handle_transport_connected(now);
+    let _ = sent(&mut c);
+    c.handle_read(now, &mut connect_response(9000, 0x55, false));
+    let _ = outputs(&mut c);
+    let _ = sent(&mut c);
+    c
+}
+
+#[test]
+fn handshake_announces_connected() {
+    let now = Instant::now();
+    let mut c = core(now);
+    c.handle_connecting(now);
+    c.handle_transport_connected(now);
+    let hs = sent(&mut c);
+    // length + protocol version 0 + lastZxid 0 + timeout 9000 ...
+    assert_eq!(&hs[4..8], &[0, 0, 0, 0]);
+    assert_eq!(&hs[16..20], &9000i32.to_be_bytes());
+    c.handle_read(now, &mut connect_response(6000, 0x55, false));
+    assert_eq!(
+        states(&outputs(&mut c)),
+        vec![SessionState::Connecting, SessionState::Connected]
+    );
+    assert_eq!(c.session_id(), Some(0x55));
+    assert_eq!(c.negotiated_timeout(), Some(Duration::from_secs(6)));
+}
+
+#[test]
+fn pings_when_idle_and_reset_on_read_timeout() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    // T = 9 s: ping interval 3 s, read timeout 6 s.
+    assert_eq!(c.poll_timeout(), Some(t0 + Duration::from_secs(3)));
+    c.handle_timeout(t0 + Duration::from_secs(3));
+    assert_eq!(sent_headers(sent(&mut c)), vec![(-2, 11)]);
+    // The ping reply counts as traffic.
+    let t1 = t0 + Duration::from_secs(4);
+    c.handle_read(t1, &mut reply(-2, -1, 0, &[]));
+    c.handle_timeout(t0 + Duration::from_secs(6));
+    // A server that never answers pings: at 2T/3 after the last byte, the connection goes.
+    c.handle_timeout(t1 + Duration::from_secs(3));
+    let _ = sent(&mut c);
+    c.handle_timeout(t1 + Duration::from_secs(6));
+    let outs = outputs(&mut c);
+    assert!(outs
+        .iter()
+        .any(|o| matches!(o, Output::Disconnect(r) if r.contains("read timeout"))));
+    assert_eq!(states(&outs), vec![SessionState::Connecting]);
+    assert!(c.wants_transport());
+}
+
+#[test]
+fn connect_timeout_is_per_host_share_of_the_session_timeout() {
+    let t0 = Instant::now();
+    let mut c = core(t0);
+    c.set_host_count(3);
+    assert_eq!(c.connect_timeout(), Duration::from_secs(3));
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    c.handle_timeout(t0 + Duration::from_secs(3));
+    assert!(outputs(&mut c)
+        .iter()
+        .any(|o| matches!(o, Output::Disconnect(r) if r.contains("connect timeout"))));
+}
+
+#[test]
+fn reconnect_resumes_session_with_last_zxid_from_replies_only() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    c.submit(t0, request(OpCode::GetData, 1, None));
+    let _ = sent(&mut c);
+    c.handle_read(t0, &mut reply(1, 0x42, 0, &[]));
+    // A notification carries zxid -1 and must not move lastZxidSeen.
+    c.handle_read(t0, &mut notification(3, "/app/x"));
+    assert_eq!(c.last_zxid(), 0x42);
+    c.handle_transport_lost(t0, "test");
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let hs = sent(&mut c);
+    assert_eq!(&hs[8..16], &0x42i64.to_be_bytes());
+    assert_eq!(&hs[20..28], &0x55i64.to_be_bytes());
+    assert_eq!(&hs[28..32], &16i32.to_be_bytes());
+    assert_eq!(&hs[32..48], &[7u8; 16]);
+}
+
+#[test]
+fn requests_wait_while_disconnected_and_go_out_in_call_order() {
+    let t0 = Instant::now();
+    let mut c = core(t0);
+    for t in 1..=3 {
+        c.submit(t0, request(OpCode::GetData, t, None));
+    }
+    assert_eq!(c.queued_len(), 3);
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let _ = sent(&mut c);
+    c.handle_read(t0, &mut connect_response(9000, 1, false));
+    let hdrs = sent_headers(sent(&mut c));
+    assert_eq!(hdrs, vec![(1, 4), (2, 4), (3, 4)]);
+    // Replies come back FIFO and each token gets its own.
+    for x in 1..=3 {
+        c.handle_read(t0, &mut reply(x, 10 + x as i64, 0, &[]));
+    }
+    let tokens: Vec<u32> = outputs(&mut c)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Reply { token, result } => {
+                assert!(result.is_ok());
+                Some(token)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tokens, vec![1, 2, 3]);
+}
+
+#[test]
+fn xid_mismatch_resets_the_connection_and_fails_in_flight_only() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    c.submit(t0, request(OpCode::GetData, 1, None));
+    let _ = sent(&mut c);
+    c.handle_read(t0, &mut reply(99, 1, 0, &[]));
+    let outs = outputs(&mut c);
+    assert!(outs
+        .iter()
+        .any(|o| matches!(o, Output::Disconnect(r) if r.contains("xid mismatch"))));
+    assert!(outs.iter().any(|o| matches!(
+        o,
+        Output::Reply {
+            token: 1,
+            result: Err(Error::ConnectionLoss)
+        }
+    )));
+    assert_eq!(states(&outs), vec![SessionState::Connecting]);
+}
+
+#[test]
+fn garbage_and_truncated_frames() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    c.submit(t0, request(OpCode::GetData, 1, None));
+    let _ = sent(&mut c);
+    // A truncated frame is kept until the rest arrives.
+    let full = reply(1, 5, 0, &[1, 2, 3]);
+    let mut part = BytesMut::from(&full[..7]);
+    c.handle_read(t0, &mut part);
+    assert!(outputs(&mut c).is_empty());
+    part.extend_from_slice(&full[7..]);
+    c.handle_read(t0, &mut part);
+    assert!(matches!(
+        outputs(&mut c).as_slice(),
+        [Output::Reply {
+            token: 1,
+            result: Ok(_)
+        }]
+    ));
+    // A negative length is garbage: reset, never panic.
+    let mut bad = BytesMut::from(&[0xff, 0xff, 0xff, 0x00, 1, 2][..]);
+    c.handle_read(t0, &mut bad);
+    assert!(outputs(&mut c)
+        .iter()
+        .any(|o| matches!(o, Output::Disconnect(r) if r.contains("invalid frame length"))));
+    // A frame too short for a reply header is garbage too.
+    let mut c = connected(t0);
+    c.handle_read(t0, &mut frame(BytesMut::from(&[1u8, 2, 3][..])));
+    assert!(outputs(&mut c)
+        .iter()
+        .any(|o| matches!(o, Output::Disconnect(r) if r.contains("malformed reply header"))));
+    // And a malformed handshake answer.
+    let mut c = core(t0);
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    c.handle_read(t0, &mut frame(BytesMut::from(&[0u8; 5][..])));
+    assert!(outputs(&mut c)
+        .iter()
+        .any(|o| matches!(o, Output::Disconnect(r) if r.contains("malformed connect response"))));
+}
+
+#[test]
+fn expiry_fails_everything_and_tells_watchers() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    let reg = WatchRegistration {
+        kind: WatchKind::Data,
+        path: "/app/w".into(),
+        watcher: WatcherId(7),
+    };
+    c.submit(t0, request(OpCode::GetData, 1, Some(reg)));
+    c.handle_read(t0, &mut reply(1, 3, 0, &[]));
+    let _ = outputs(&mut c);
+    c.handle_transport_lost(t0, "test");
+    c.submit(t0, request(OpCode::GetData, 2, None));
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    c.handle_read(t0, &mut connect_response(0, 0, false));
+    let outs = outputs(&mut c);
+    assert!(outs.iter().any(|o| matches!(
+        o,
+        Output::Reply {
+            token: 2,
+            result: Err(Error::SessionExpired)
+        }
+    )));
+    assert!(outs.iter().any(|o| matches!(
+        o,
+        Output::Watch { watchers, event } if watchers == &[WatcherId(7)]
+            && event.keeper_state == KeeperState::Expired && event.path == "/w"
+    )));
+    assert!(states(&outs).contains(&SessionState::ExpiredSession));
+    assert_eq!(c.session_id(), None);
+    // The next connection asks for a new session.
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let hs = sent(&mut c);
+    assert_eq!(&hs[20..28], &0i64.to_be_bytes());
+}
+
+#[test]
+fn auth_is_replayed_before_connected_is_announced() {
+    let t0 = Instant::now();
+    let mut c = core(t0);
+    c.add_auth(t0, "digest", b"u:p", None);
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let _ = sent(&mut c);
+    c.submit(t0, request(OpCode::GetData, 1, None));
+    c.handle_read(t0, &mut connect_response(9000, 1, false));
+    // Auth first, then the queued request.
+    assert_eq!(sent_headers(sent(&mut c)), vec![(-4, 100), (1, 4)]);
+    assert_eq!(states(&outputs(&mut c)), vec![SessionState::Connecting]);
+    c.handle_read(t0, &mut reply(-4, 0, 0, &[]));
+    assert_eq!(states(&outputs(&mut c)), vec![SessionState::Connected]);
+}
+
+#[test]
+fn auth_failure_is_terminal() {
+    let t0 = Instant::now();
+    let mut c = core(t0);
+    c.add_auth(t0, "bogus", b"x", None);
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    c.handle_read(t0, &mut connect_response(9000, 1, false));
+    c.handle_read(t0, &mut reply(-4, 0, -115, &[]));
+    let outs = outputs(&mut c);
+    assert!(states(&outs).contains(&SessionState::AuthFailed));
+    assert!(c.is_closed());
+    c.submit(t0, request(OpCode::GetData, 5, None));
+    assert!(matches!(
+        outputs(&mut c).as_slice(),
+        [Output::Reply {
+            token: 5,
+            result: Err(Error::AuthFailed)
+        }]
+    ));
+}
+
+#[test]
+fn watches_are_replayed_with_set_watches2_in_chunks() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    // Enough persistent-recursive watches to need more than one 128 KiB packet.
+    let n = 3000;
+    for i in 0..n {
+        let kind = if i == 0 {
+            WatchKind::Data
+        } else {
+            WatchKind::PersistentRecursive
+        };
+        let reg = WatchRegistration {
+            kind,
+            path: format!("/app/{i:0>60}"),
+            watcher: WatcherId(i as u64),
+        };
+        c.submit(t0, request(OpCode::AddWatch, i, Some(reg)));
+    }
+    let _ = sent(&mut c);
+    for x in 1..=n as i32 {
+        c.handle_read(t0, &mut reply(x, 100, 0, &[]));
+    }
+    c.handle_transport_lost(t0, "test");
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let _ = sent(&mut c);
+    c.handle_read(t0, &mut connect_response(9000, 0x55, false));
+    let mut bytes = sent(&mut c);
+    let mut frames = Vec::new();
+    wire::split_frames(&mut bytes, &mut frames).unwrap();
+    assert!(frames.len() >= 2, "{} frames", frames.len());
+    let mut total = 0;
+    for f in &frames {
+        assert!(f.len() < 128 * 1024 + 100);
+        let mut r = Reader::new(f.clone());
+        assert_eq!(r.read_i32().unwrap(), -8);
+        assert_eq!(r.read_i32().unwrap(), 105);
+        assert_eq!(r.read_i64().unwrap(), 100, "relative zxid");
+        for _ in 0..5 {
+            total += r.read_string_vec().unwrap().len();
+        }
+    }
+    assert_eq!(total, n as usize);
+}
+
+#[test]
+fn exists_on_missing_node_sets_an_exist_watch_and_routing_strips_chroot() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    let reg = WatchRegistration {
+        kind: WatchKind::Data,
+        path: "/app/n".into(),
+        watcher: WatcherId(1),
+    };
+    c.submit(t0, request(OpCode::Exists, 1, Some(reg)));
+    c.handle_read(t0, &mut reply(1, 1, -101, &[]));
+    let outs = outputs(&mut c);
+    assert!(matches!(
+        outs.as_slice(),
+        [Output::Reply {
+            token: 1,
+            result: Ok(RawReply {
+                watch_set: true,
+                ..
+            })
+        }]
+    ));
+    assert!(c.watches().has(WatchKind::Exist, "/app/n"));
+    c.handle_read(t0, &mut notification(1, "/app/n"));
+    assert!(matches!(
+        outputs(&mut c).as_slice(),
+        [Output::Watch { event, .. }] if event.path == "/n" && event.event_type == EventType::NodeCreated
+    ));
+    assert!(c.watches().is_empty());
+}
+
+#[test]
+fn close_sends_close_session_and_fails_later_requests() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    c.close(t0);
+    assert_eq!(sent_headers(sent(&mut c)), vec![(1, -11)]);
+    c.handle_read(t0, &mut reply(1, 9, 0, &[]));
+    let outs = outputs(&mut c);
+    assert!(states(&outs).contains(&SessionState::Closed));
+    assert!(c.is_closed());
+    c.submit(t0, request(OpCode::GetData, 3, None));
+    assert!(matches!(
+        outputs(&mut c).as_slice(),
+        [Output::Reply {
+            token: 3,
+            result: Err(Error::Closed)
+        }]
+    ));
+}
+
+#[test]
+fn read_only_server_is_announced_and_session_not_resumed_until_rw_seen() {
+    let t0 = Instant::now();
+    let mut c = SessionCore::<u32>::new(
+        SessionConfig {
+            session_timeout: T,
+            read_only: true,
+            chroot: None,
+        },
+        t0,
+    );
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let hs = sent(&mut c);
+    assert_eq!(*hs.last().unwrap(), 1, "readOnly flag set in the handshake");
+    c.handle_read(t0, &mut connect_response(9000, 0x77, true));
+    assert!(states(&outputs(&mut c)).contains(&SessionState::ConnectedReadOnly));
+    assert!(c.is_read_only());
+    c.handle_transport_lost(t0, "switch");
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let hs = sent(&mut c);
+    // Never seen a read-write server: ask for a fresh session (the Java client's rule).
+    assert_eq!(&hs[20..28], &0i64.to_be_bytes());
+}
