@@ -1,2 +1,45 @@
-//! Benchmark program for kazoo for Rust.
-fn main() {}
+//! kazoo-bench: side-by-side figures of kazoo for Rust against the other ZooKeeper clients, on a
+//! real server and on a client-bound canned-reply server. `kazoo-bench --help` explains every
+//! workload; BENCHMARKS.md has the method and the figures.
+#![forbid(unsafe_code)]
+
+mod callgrind;
+mod canned;
+mod child_proc;
+mod cli;
+mod clients;
+mod drive;
+mod fixtures;
+mod measure;
+mod orchestrate;
+mod record;
+mod report;
+mod setup;
+mod spec;
+mod usage;
+mod wire;
+
+use anyhow::Result;
+use clap::Parser;
+
+fn main() -> Result<()> {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        None => orchestrate::run(cli::RunArgs::parse_default()),
+        Some(cli::Command::Run(args)) => orchestrate::run(args),
+        Some(cli::Command::Canned) => {
+            let s = canned::CannedServer::start()?;
+            println!("canned server on {}", s.addr());
+            loop {
+                std::thread::park();
+            }
+        }
+        Some(cli::Command::Child { spec }) => {
+            let spec: spec::RunSpec = serde_json::from_str(&spec)?;
+            let outcome = clients::run_in_process(&spec)?;
+            println!("{}", serde_json::to_string(&outcome)?);
+            // Some clients keep background threads; the outcome is out, so leave now.
+            std::process::exit(0);
+        }
+    }
+}

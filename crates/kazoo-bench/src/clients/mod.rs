@@ -1,0 +1,170 @@
+//! The clients under test: their ids, which workloads each has, and how a child process runs one.
+//!
+//! Adding a client is one adapter file (implementing `drive::AsyncZk` / `drive::SyncZk`, and
+//! `drive::AsyncLock` or a W6/W7 function where the client has them) plus one line in [`ALL`].
+
+pub mod floor;
+#[cfg(feature = "ours")]
+pub mod ours;
+pub mod tokio_zk;
+pub mod zk_client;
+pub mod zookeeper_sync;
+
+use crate::drive;
+use crate::spec::{Mode, Outcome, RunSpec, Workload};
+use anyhow::{bail, Result};
+
+/// A tokio runtime flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rt {
+    /// `new_current_thread`: everything on the calling thread.
+    Current,
+    /// `new_multi_thread` with one worker per core.
+    Multi,
+}
+
+/// The implementation behind a client id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// kazoo for Rust, async.
+    Ours(Rt),
+    /// kazoo for Rust, `blocking::Client`.
+    OursBlocking,
+    /// The `zookeeper-client` crate.
+    ZkClient(Rt),
+    /// The `tokio-zookeeper` crate.
+    TokioZk(Rt),
+    /// The `zookeeper` crate (blocking).
+    ZkSync,
+    /// Python kazoo, run by `bench/kazoo_bench.py`.
+    KazooPy,
+    /// The raw floor.
+    Floor,
+}
+
+/// A client as listed on the command line and in the results.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientInfo {
+    /// Stable id.
+    pub id: &'static str,
+    /// Implementation.
+    pub kind: Kind,
+}
+
+impl ClientInfo {
+    /// Whether this client is ours (its figures are compared with the best peer's).
+    pub fn is_ours(&self) -> bool {
+        matches!(self.kind, Kind::Ours(_) | Kind::OursBlocking)
+    }
+
+    /// Whether this client is a peer (the floor is neither ours nor a peer).
+    pub fn is_peer(&self) -> bool {
+        !self.is_ours() && self.kind != Kind::Floor
+    }
+
+    /// Whether the client has `w` against a server in `mode`.
+    pub fn supports(&self, w: Workload, mode: Mode) -> bool {
+        if mode == Mode::Canned && !w.runs_on_canned() {
+            return false;
+        }
+        match (self.kind, w) {
+            (_, Workload::W1 | Workload::W2 | Workload::W3) => {
+                !(self.kind == Kind::Floor && mode == Mode::Real && w == Workload::W3)
+            }
+            (Kind::ZkClient(_) | Kind::KazooPy, Workload::W4 | Workload::W4c) => true,
+            (Kind::Ours(_), Workload::W4 | Workload::W4c) => OURS_HAS_LOCK,
+            (Kind::ZkClient(_) | Kind::TokioZk(_) | Kind::ZkSync | Kind::KazooPy, Workload::W6) => true,
+            (Kind::Ours(_), Workload::W6) => OURS_HAS_WATCH,
+            (Kind::KazooPy, Workload::W7) => true,
+            (Kind::Ours(_), Workload::W7) => OURS_HAS_TREE_CACHE,
+            _ => false,
+        }
+    }
+}
+
+/// Whether our adapter has the lock recipe wired in (set when `kazoo-recipes` has Lock).
+const OURS_HAS_LOCK: bool = cfg!(feature = "ours") && ours_caps::LOCK;
+/// Whether our adapter has data watches wired in.
+const OURS_HAS_WATCH: bool = cfg!(feature = "ours") && ours_caps::WATCH;
+/// Whether our adapter has TreeCache wired in.
+const OURS_HAS_TREE_CACHE: bool = cfg!(feature = "ours") && ours_caps::TREE_CACHE;
+
+#[cfg(feature = "ours")]
+use ours::caps as ours_caps;
+#[cfg(not(feature = "ours"))]
+mod ours_caps {
+    pub const LOCK: bool = false;
+    pub const WATCH: bool = false;
+    pub const TREE_CACHE: bool = false;
+}
+
+/// Every client, in the order the table lists them.
+pub const ALL: &[ClientInfo] = &[
+    ClientInfo { id: "kazoo-rs/ct", kind: Kind::Ours(Rt::Current) },
+    ClientInfo { id: "kazoo-rs/mt", kind: Kind::Ours(Rt::Multi) },
+    ClientInfo { id: "kazoo-rs/blocking", kind: Kind::OursBlocking },
+    ClientInfo { id: "zookeeper-client/ct", kind: Kind::ZkClient(Rt::Current) },
+    ClientInfo { id: "zookeeper-client/mt", kind: Kind::ZkClient(Rt::Multi) },
+    ClientInfo { id: "tokio-zookeeper/ct", kind: Kind::TokioZk(Rt::Current) },
+    ClientInfo { id: "tokio-zookeeper/mt", kind: Kind::TokioZk(Rt::Multi) },
+    ClientInfo { id: "zookeeper-0.8", kind: Kind::ZkSync },
+    ClientInfo { id: "kazoo-py", kind: Kind::KazooPy },
+    ClientInfo { id: "raw-floor", kind: Kind::Floor },
+];
+
+/// Looks a client up by id.
+pub fn find(id: &str) -> Option<&'static ClientInfo> {
+    ALL.iter().find(|c| c.id == id)
+}
+
+/// Whether this build can run the client (ours only with the `ours` feature).
+pub fn available(c: &ClientInfo) -> bool {
+    cfg!(feature = "ours") || !c.is_ours()
+}
+
+fn runtime(rt: Rt) -> Result<tokio::runtime::Runtime> {
+    Ok(match rt {
+        Rt::Current => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
+        Rt::Multi => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+    })
+}
+
+/// Runs `spec` in this (child) process and returns the outcome. Python kazoo is not run here.
+pub fn run_in_process(spec: &RunSpec) -> Result<Outcome> {
+    let Some(info) = find(&spec.client) else {
+        bail!("unknown client {}", spec.client);
+    };
+    let w = spec.workload;
+    match info.kind {
+        Kind::Floor => floor::run(spec),
+        Kind::ZkSync => {
+            let c = zookeeper_sync::ZkSync::connect(&spec.addr)?;
+            match w {
+                Workload::W6 => zookeeper_sync::w6(&c, spec),
+                _ => drive::run_sync(&c, spec),
+            }
+        }
+        Kind::ZkClient(rt) => runtime(rt)?.block_on(async {
+            let c = zk_client::ZkClient::connect(&spec.addr).await?;
+            match w {
+                Workload::W4 | Workload::W4c => drive::run_lock(&c, spec).await,
+                Workload::W6 => zk_client::w6(&c, spec).await,
+                _ => drive::run_async(&c, spec).await,
+            }
+        }),
+        Kind::TokioZk(rt) => runtime(rt)?.block_on(async {
+            let mut c = tokio_zk::TokioZk::connect(&spec.addr).await?;
+            match w {
+                Workload::W6 => tokio_zk::w6(&mut c, spec).await,
+                _ => drive::run_async(&c, spec).await,
+            }
+        }),
+        #[cfg(feature = "ours")]
+        Kind::Ours(rt) => runtime(rt)?.block_on(ours::run(spec)),
+        #[cfg(feature = "ours")]
+        Kind::OursBlocking => ours::run_blocking(spec),
+        #[cfg(not(feature = "ours"))]
+        Kind::Ours(_) | Kind::OursBlocking => bail!("built without the `ours` feature"),
+        Kind::KazooPy => bail!("kazoo-py runs in Python, not in this process"),
+    }
+}

@@ -1,0 +1,92 @@
+//! Adapter for the `tokio-zookeeper` crate (0.4): async functions, so a request is sent when its
+//! future is first polled; watches go to a global event stream.
+
+use crate::drive::{self, AsyncZk, EventCounter};
+use crate::spec::{Outcome, RunSpec};
+use crate::usage::rss_bytes;
+use anyhow::{anyhow, Context, Result};
+use futures::{Stream, StreamExt};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+use tokio_zookeeper::{Acl, CreateMode, WatchedEvent, ZooKeeper, ZooKeeperBuilder};
+
+/// A connected `tokio_zookeeper::ZooKeeper` and its default watcher stream.
+pub struct TokioZk {
+    zk: ZooKeeper,
+    events: Option<Pin<Box<dyn Stream<Item = WatchedEvent> + Send>>>,
+}
+
+impl TokioZk {
+    /// Connects with a 10 s session timeout.
+    pub async fn connect(addr: &str) -> Result<Self> {
+        let addr = addr.parse().context("address")?;
+        let mut b = ZooKeeperBuilder::default();
+        b.set_timeout(Duration::from_secs(10));
+        let (zk, events) = b.connect(&addr).await.map_err(|e| anyhow!("tokio-zookeeper connect: {e}"))?;
+        Ok(TokioZk { zk, events: Some(Box::pin(events)) })
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("{e}")
+}
+
+impl AsyncZk for TokioZk {
+    fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
+        async move {
+            match self.zk.get_data(path).await.map_err(err)? {
+                Some(_) => Ok(()),
+                None => Err(anyhow!("no node {path}")),
+            }
+        }
+    }
+
+    fn create<'a>(&'a self, path: String, data: &'static [u8], ephemeral: bool) -> impl Future<Output = Result<()>> + 'a {
+        async move {
+            let mode = if ephemeral { CreateMode::Ephemeral } else { CreateMode::Persistent };
+            self.zk.create(&path, data, Acl::open_unsafe(), mode).await.map_err(err)?.map_err(err)?;
+            Ok(())
+        }
+    }
+
+    fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> impl Future<Output = Result<()>> + 'a {
+        async move {
+            self.zk.set_data(path, None, data).await.map_err(err)?.map_err(err)?;
+            Ok(())
+        }
+    }
+
+    fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
+        async move {
+            self.zk.delete(path, None).await.map_err(err)?.map_err(err)?;
+            Ok(())
+        }
+    }
+}
+
+/// W6: global data watches (`watch().get_data`), counted on the default watcher stream, the
+/// crate's cheapest way to hold many watches.
+pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
+    let paths = drive::w6_paths(spec);
+    let mut events = c.events.take().ok_or_else(|| anyhow!("event stream already taken"))?;
+    let rss_before = rss_bytes();
+    for chunk in paths.chunks(1000) {
+        let zk = &c.zk;
+        let futs: Vec<_> = chunk.iter().map(|p| async move { zk.watch().get_data(p).await }).collect();
+        for r in futures::future::join_all(futs).await {
+            r.map_err(err)?.ok_or_else(|| anyhow!("W6 node missing"))?;
+        }
+    }
+    let rss_after = drive::w6_ready();
+    let counter = EventCounter::default();
+    let want = paths.len() as u64;
+    while counter.count() < want {
+        match events.next().await {
+            Some(e) if e.path.starts_with(&spec.prefix) => counter.hit(),
+            Some(_) => {}
+            None => return Err(anyhow!("event stream ended")),
+        }
+    }
+    Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
+}

@@ -1,0 +1,399 @@
+//! The workload loops, written once and shared by every Rust client through two small adapter
+//! traits: [`AsyncZk`] for tokio clients and [`SyncZk`] for blocking ones. A client that can do
+//! more (locks, watches, caches) implements the optional traits next to its adapter.
+
+use crate::measure::{Gate, Samples, Stop};
+use crate::spec::{Outcome, RunSpec, Workload};
+use crate::usage::{monotonic_ns, peak_rss_bytes, process_cpu, rss_bytes, sleep_until_ns};
+use anyhow::{bail, Result};
+use futures::stream::{FuturesUnordered, StreamExt};
+use std::future::Future;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The payload of every create and set (32 bytes, the size of the fixture node's data).
+pub const DATA: &[u8] = b"kazoo-bench-data-0123456789abcde";
+
+/// The operations W1-W3 need from an async client.
+///
+/// Adapters of clients that queue a request when the method is called must call it before
+/// returning the future, so that pipelining is what the client really does.
+pub trait AsyncZk {
+    /// getData on `path`, result discarded.
+    fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a;
+    /// create `path` with `data` and the open ACL; ephemeral or persistent.
+    fn create<'a>(&'a self, path: String, data: &'static [u8], ephemeral: bool) -> impl Future<Output = Result<()>> + 'a;
+    /// setData on `path`, any version.
+    fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> impl Future<Output = Result<()>> + 'a;
+    /// delete `path`, any version.
+    fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a;
+}
+
+/// One lock acquire/release cycle of an async client's lock recipe.
+pub trait AsyncLock {
+    /// Acquires the lock whose nodes live under `dir`, then releases it.
+    fn cycle<'a>(&'a self, dir: &'a str) -> impl Future<Output = Result<()>> + 'a;
+}
+
+/// The operations W1-W3 need from a blocking client (shared across threads for pipelining).
+pub trait SyncZk: Sync {
+    /// getData on `path`.
+    fn get(&self, path: &str) -> Result<()>;
+    /// create `path` with the open ACL.
+    fn create(&self, path: &str, data: &[u8], ephemeral: bool) -> Result<()>;
+    /// setData on `path`, any version.
+    fn set(&self, path: &str, data: &[u8]) -> Result<()>;
+    /// delete `path`, any version.
+    fn delete(&self, path: &str) -> Result<()>;
+}
+
+/// The fixture node every getData reads (created by the orchestrator on the real server).
+pub fn data_path(spec: &RunSpec) -> String {
+    format!("{}/data", spec.prefix)
+}
+
+fn w1_path(spec: &RunSpec) -> String {
+    format!("{}/w1-{}", spec.prefix, spec.run_id)
+}
+
+fn w3_path(spec: &RunSpec, i: u64) -> String {
+    format!("{}/w3-{}-{i}", spec.prefix, spec.run_id)
+}
+
+/// The W6 node names (created by the orchestrator).
+pub fn w6_paths(spec: &RunSpec) -> Vec<String> {
+    (0..spec.watches).map(|i| format!("{}/w6/n{i:05}", spec.prefix)).collect()
+}
+
+/// The directory W4 lock nodes live in (created by the orchestrator).
+pub fn w4_dir(spec: &RunSpec) -> String {
+    format!("{}/w4-{}", spec.prefix, spec.run_id)
+}
+
+/// The measured-phase limit and the warm-up limit (none for fixed-count runs).
+fn phases(spec: &RunSpec) -> (Option<Stop>, Stop) {
+    if spec.ops > 0 {
+        (None, Stop::Ops(spec.ops))
+    } else {
+        (
+            Some(Stop::For(Duration::from_millis(spec.warmup_ms))),
+            Stop::For(Duration::from_millis(spec.duration_ms)),
+        )
+    }
+}
+
+/// Accumulates one measured phase: wall time, CPU time, op count, latencies.
+struct Phase {
+    t0: Instant,
+    cpu0: Duration,
+}
+
+impl Phase {
+    fn begin() -> Self {
+        Phase { t0: Instant::now(), cpu0: process_cpu() }
+    }
+    fn end(self, ops: u64, errors: u64) -> Outcome {
+        Outcome {
+            ops,
+            errors,
+            secs: self.t0.elapsed().as_secs_f64(),
+            cpu_secs: (process_cpu() - self.cpu0).as_secs_f64(),
+            peak_rss: peak_rss_bytes(),
+            ..Outcome::default()
+        }
+    }
+}
+
+/// Fails the run when errors dominate (a broken client must not post a fast figure).
+fn check_errors(ops: u64, errors: u64) -> Result<()> {
+    if errors > 0 && errors * 100 > ops.max(1) {
+        bail!("{errors} of {ops} operations failed");
+    }
+    Ok(())
+}
+
+/// Runs an async client's W1, W2 or W3.
+pub async fn run_async<C: AsyncZk>(c: &C, spec: &RunSpec) -> Result<Outcome> {
+    let (warm, stop) = phases(spec);
+    sleep_until_ns(spec.start_at_ns);
+    match spec.workload {
+        Workload::W1 => {
+            let path = w1_path(spec);
+            if let Some(w) = warm {
+                w1_async(c, &path, w, false).await?;
+            }
+            w1_async(c, &path, stop, true).await
+        }
+        Workload::W2 | Workload::W3 => {
+            let create = spec.workload == Workload::W3;
+            let get_path = data_path(spec);
+            if let Some(w) = warm {
+                pipelined_async(c, spec, &get_path, create, w, u64::MAX / 2).await?;
+            }
+            pipelined_async(c, spec, &get_path, create, stop, 0).await
+        }
+        w => bail!("{} is not a plain-operation workload", w.name()),
+    }
+}
+
+async fn w1_async<C: AsyncZk>(c: &C, path: &str, stop: Stop, record: bool) -> Result<Outcome> {
+    let mut lat = [(); 4].map(|_| Samples::with_capacity(if record { 1 << 20 } else { 0 }));
+    let mut gate = Gate::new(match stop {
+        Stop::Ops(n) => Stop::Ops(n.div_ceil(4)),
+        s => s,
+    });
+    let phase = Phase::begin();
+    let (mut ops, mut errors) = (0u64, 0u64);
+    while gate.admit() {
+        let t = Instant::now();
+        let r1 = c.create(path.to_string(), DATA, false).await;
+        let t1 = Instant::now();
+        let r2 = c.get(path).await;
+        let t2 = Instant::now();
+        let r3 = c.set(path, DATA).await;
+        let t3 = Instant::now();
+        let r4 = c.delete(path).await;
+        let t4 = Instant::now();
+        if record {
+            lat[0].push(t1 - t);
+            lat[1].push(t2 - t1);
+            lat[2].push(t3 - t2);
+            lat[3].push(t4 - t3);
+        }
+        for r in [r1, r2, r3, r4] {
+            if let Err(e) = r {
+                errors += 1;
+                if errors == 1 {
+                    eprintln!("first error: {e:#}");
+                }
+            }
+        }
+        ops += 4;
+    }
+    let mut out = phase.end(ops, errors);
+    check_errors(ops, errors)?;
+    finish_w1(&mut out, lat);
+    Ok(out)
+}
+
+fn finish_w1(out: &mut Outcome, lat: [Samples; 4]) {
+    let mut all = Samples::default();
+    for (name, mut s) in ["create", "get", "set", "delete"].into_iter().zip(lat) {
+        if let Some(l) = s.summary() {
+            out.per_op.insert(name.to_string(), l);
+        }
+        all.extend(s);
+    }
+    out.latency = all.summary();
+}
+
+async fn pipelined_async<C: AsyncZk>(
+    c: &C,
+    spec: &RunSpec,
+    get_path: &str,
+    create: bool,
+    stop: Stop,
+    first_index: u64,
+) -> Result<Outcome> {
+    let mut gate = Gate::new(stop);
+    let mut inflight = FuturesUnordered::new();
+    let phase = Phase::begin();
+    let (mut ops, mut errors) = (0u64, 0u64);
+    let issue = |i: u64| {
+        let fut = if create {
+            futures::future::Either::Left(c.create(w3_path(spec, first_index + i), DATA, true))
+        } else {
+            futures::future::Either::Right(c.get(get_path))
+        };
+        fut
+    };
+    while inflight.len() < spec.inflight && gate.admit() {
+        inflight.push(issue(gate.issued()));
+    }
+    while let Some(r) = inflight.next().await {
+        ops += 1;
+        if let Err(e) = r {
+            errors += 1;
+            if errors == 1 {
+                eprintln!("first error: {e:#}");
+            }
+        }
+        if gate.admit() {
+            inflight.push(issue(gate.issued()));
+        }
+    }
+    let out = phase.end(ops, errors);
+    check_errors(ops, errors)?;
+    Ok(out)
+}
+
+/// Runs an async client's W4/W4c: lock cycles until the limit, with per-cycle latency.
+pub async fn run_lock<C: AsyncLock>(c: &C, spec: &RunSpec) -> Result<Outcome> {
+    let (warm, stop) = phases(spec);
+    let dir = w4_dir(spec);
+    sleep_until_ns(spec.start_at_ns);
+    if let Some(w) = warm {
+        let mut g = Gate::new(w);
+        while g.admit() {
+            c.cycle(&dir).await?;
+        }
+    }
+    let mut gate = Gate::new(stop);
+    let mut lat = Samples::with_capacity(1 << 16);
+    let phase = Phase::begin();
+    while gate.admit() {
+        let t = Instant::now();
+        c.cycle(&dir).await?;
+        lat.push(t.elapsed());
+    }
+    let mut out = phase.end(gate.issued(), 0);
+    out.latency = lat.summary();
+    Ok(out)
+}
+
+/// Counts watch notifications and remembers when the last expected one arrived.
+#[derive(Debug, Default)]
+pub struct EventCounter {
+    count: AtomicU64,
+    last_ns: AtomicU64,
+}
+
+impl EventCounter {
+    /// Records one notification.
+    pub fn hit(&self) {
+        self.count.fetch_add(1, Relaxed);
+        self.last_ns.store(monotonic_ns(), Relaxed);
+    }
+    /// Notifications so far.
+    pub fn count(&self) -> u64 {
+        self.count.load(Relaxed)
+    }
+    /// Monotonic ns of the latest notification.
+    pub fn last_ns(&self) -> u64 {
+        self.last_ns.load(Relaxed)
+    }
+}
+
+/// The W6 handshake with the orchestrator: report the RSS figures and wait for the trigger.
+///
+/// The child prints one `ready` line; the orchestrator then sends the multi-ops.
+pub fn w6_ready() -> u64 {
+    let rss_after = rss_bytes();
+    println!("ready");
+    let _ = std::io::stdout().flush();
+    rss_after
+}
+
+/// Assembles the W6 outcome once every notification has arrived.
+pub fn w6_outcome(rss_before: u64, rss_after: u64, events: u64, last_ns: u64) -> Outcome {
+    Outcome {
+        ops: events,
+        peak_rss: peak_rss_bytes(),
+        rss_before: Some(rss_before),
+        rss_after: Some(rss_after),
+        last_event_ns: Some(last_ns),
+        items: Some(events),
+        ..Outcome::default()
+    }
+}
+
+/// Waits (polling, the events arrive on the client's own threads) until `counter` reaches `n`.
+pub fn wait_count(counter: &EventCounter, n: u64, limit: Duration) -> Result<()> {
+    let deadline = Instant::now() + limit;
+    while counter.count() < n {
+        if Instant::now() > deadline {
+            bail!("only {} of {n} notifications arrived", counter.count());
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    Ok(())
+}
+
+/// Runs a blocking client's W1, W2 or W3; W2/W3 keep `inflight` requests outstanding with one
+/// thread per outstanding request (the only way a blocking API pipelines).
+pub fn run_sync<C: SyncZk>(c: &C, spec: &RunSpec) -> Result<Outcome> {
+    let (warm, stop) = phases(spec);
+    sleep_until_ns(spec.start_at_ns);
+    match spec.workload {
+        Workload::W1 => {
+            let path = w1_path(spec);
+            if let Some(w) = warm {
+                w1_sync(c, &path, w, false)?;
+            }
+            w1_sync(c, &path, stop, true)
+        }
+        Workload::W2 | Workload::W3 => {
+            let create = spec.workload == Workload::W3;
+            if let Some(w) = warm {
+                threaded_sync(c, spec, create, w, u64::MAX / 2)?;
+            }
+            threaded_sync(c, spec, create, stop, 0)
+        }
+        w => bail!("{} is not a plain-operation workload", w.name()),
+    }
+}
+
+fn w1_sync<C: SyncZk>(c: &C, path: &str, stop: Stop, record: bool) -> Result<Outcome> {
+    let mut lat = [(); 4].map(|_| Samples::with_capacity(if record { 1 << 20 } else { 0 }));
+    let mut gate = Gate::new(match stop {
+        Stop::Ops(n) => Stop::Ops(n.div_ceil(4)),
+        s => s,
+    });
+    let phase = Phase::begin();
+    let (mut ops, mut errors) = (0u64, 0u64);
+    while gate.admit() {
+        let t = Instant::now();
+        let r1 = c.create(path, DATA, false);
+        let t1 = Instant::now();
+        let r2 = c.get(path);
+        let t2 = Instant::now();
+        let r3 = c.set(path, DATA);
+        let t3 = Instant::now();
+        let r4 = c.delete(path);
+        let t4 = Instant::now();
+        if record {
+            lat[0].push(t1 - t);
+            lat[1].push(t2 - t1);
+            lat[2].push(t3 - t2);
+            lat[3].push(t4 - t3);
+        }
+        errors += [r1, r2, r3, r4].iter().filter(|r| r.is_err()).count() as u64;
+        ops += 4;
+    }
+    let mut out = phase.end(ops, errors);
+    check_errors(ops, errors)?;
+    finish_w1(&mut out, lat);
+    Ok(out)
+}
+
+fn threaded_sync<C: SyncZk>(c: &C, spec: &RunSpec, create: bool, stop: Stop, first: u64) -> Result<Outcome> {
+    let gate = Mutex::new(Gate::new(stop));
+    let done = AtomicU64::new(0);
+    let errors = AtomicU64::new(0);
+    let get_path = data_path(spec);
+    let phase = Phase::begin();
+    std::thread::scope(|s| {
+        for _ in 0..spec.inflight.max(1) {
+            s.spawn(|| loop {
+                let i = {
+                    let mut g = gate.lock().unwrap_or_else(|p| p.into_inner());
+                    if !g.admit() {
+                        break;
+                    }
+                    g.issued()
+                };
+                let r = if create { c.create(&w3_path(spec, first + i), DATA, true) } else { c.get(&get_path) };
+                done.fetch_add(1, Relaxed);
+                if r.is_err() {
+                    errors.fetch_add(1, Relaxed);
+                }
+            });
+        }
+    });
+    let (ops, errors) = (done.into_inner(), errors.into_inner());
+    let out = phase.end(ops, errors);
+    check_errors(ops, errors)?;
+    Ok(out)
+}
