@@ -31,8 +31,10 @@ pub mod error;
 pub mod hosts;
 pub mod ops;
 pub mod retry;
+pub mod sasl;
 pub mod session;
 mod state;
+pub mod tls;
 mod watch;
 
 pub use client::{Client, ClientBuilder, StateListener};

@@ -91,10 +91,7 @@ impl fmt::Debug for TlsConfig {
                 "client_cert",
                 &self.identity.as_ref().map(|(chain, _)| chain.describe()),
             )
-            .field(
-                "client_key",
-                &self.identity.as_ref().map(|_| "<redacted>"),
-            )
+            .field("client_key", &self.identity.as_ref().map(|_| "<redacted>"))
             .field("verify_certs", &self.verify_certs)
             .field("verify_hostname", &self.verify_hostname)
             .field("server_name", &self.server_name)
@@ -217,16 +214,21 @@ impl TlsConfig {
             .map_err(|e| TlsError::Config(format!("no usable TLS version: {e}")))?;
         let verifier: Arc<dyn ServerCertVerifier> = if self.verify_certs {
             let roots = self.load_roots()?;
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .map_err(|e| TlsError::Config(format!("cannot build the certificate verifier: {e}")))?;
+            let webpki =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| {
+                        TlsError::Config(format!("cannot build the certificate verifier: {e}"))
+                    })?;
             if self.verify_hostname {
                 webpki
             } else {
                 Arc::new(IgnoreHostname { inner: webpki })
             }
         } else {
-            Arc::new(AcceptAnyCertificate { provider: provider.clone() })
+            Arc::new(AcceptAnyCertificate {
+                provider: provider.clone(),
+            })
         };
         let builder = builder
             .dangerous()
@@ -234,16 +236,17 @@ impl TlsConfig {
         let config = match &self.identity {
             None => builder.with_no_client_auth(),
             Some((chain_pem, key_pem)) => {
-                let chain = parse_certs(&chain_pem.load("client certificate")?, "client certificate")?;
+                let chain =
+                    parse_certs(&chain_pem.load("client certificate")?, "client certificate")?;
                 let key = PrivateKeyDer::from_pem_slice(&key_pem.load("client key")?).map_err(|e| {
                     TlsError::Config(format!(
                         "no usable private key in {} (PKCS#8, PKCS#1 or SEC1 PEM, unencrypted): {e}",
                         key_pem.describe()
                     ))
                 })?;
-                builder
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|e| TlsError::Config(format!("the client certificate and key do not fit: {e}")))?
+                builder.with_client_auth_cert(chain, key).map_err(|e| {
+                    TlsError::Config(format!("the client certificate and key do not fit: {e}"))
+                })?
             }
         };
         Ok(TlsConnector {
@@ -262,7 +265,10 @@ impl TlsConfig {
         for pem in &self.ca {
             for cert in parse_certs(&pem.load("CA")?, "CA")? {
                 roots.add(cert).map_err(|e| {
-                    TlsError::Config(format!("unusable CA certificate in {}: {e}", pem.describe()))
+                    TlsError::Config(format!(
+                        "unusable CA certificate in {}: {e}",
+                        pem.describe()
+                    ))
                 })?;
             }
         }
@@ -275,7 +281,9 @@ fn parse_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, T
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| TlsError::Config(format!("malformed PEM in the {what} certificates: {e}")))?;
     if certs.is_empty() {
-        return Err(TlsError::Config(format!("no certificate found in the {what} PEM")));
+        return Err(TlsError::Config(format!(
+            "no certificate found in the {what} PEM"
+        )));
     }
     Ok(certs)
 }
@@ -389,7 +397,10 @@ impl TlsError {
     /// assert!(matches!(e, TlsError::Io(_)));
     /// ```
     pub fn from_io(e: io::Error) -> TlsError {
-        match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
             Some(rustls::Error::InvalidCertificate(c)) => {
                 TlsError::CertificateVerification(describe_cert_error(c))
             }
@@ -440,7 +451,13 @@ impl ServerCertVerifier for IgnoreHostname {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         // webpki checks the chain before the name, so a name error means the chain is good.
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        match self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -543,7 +560,10 @@ mod tests {
     #[test]
     fn verification_without_ca_is_a_config_error() {
         let err = TlsConfig::new().connector().unwrap_err();
-        assert!(matches!(err, TlsError::Config(ref m) if m.contains("no CA")), "{err}");
+        assert!(
+            matches!(err, TlsError::Config(ref m) if m.contains("no CA")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -552,7 +572,10 @@ mod tests {
             .ca_file("/nonexistent/kazoo-ca.pem")
             .connector()
             .unwrap_err();
-        assert!(matches!(err, TlsError::Config(ref m) if m.contains("/nonexistent/kazoo-ca.pem")), "{err}");
+        assert!(
+            matches!(err, TlsError::Config(ref m) if m.contains("/nonexistent/kazoo-ca.pem")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -561,7 +584,10 @@ mod tests {
             .ca_pem(b"not a pem at all".to_vec())
             .connector()
             .unwrap_err();
-        assert!(matches!(err, TlsError::Config(ref m) if m.contains("no certificate")), "{err}");
+        assert!(
+            matches!(err, TlsError::Config(ref m) if m.contains("no certificate")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -572,9 +598,15 @@ mod tests {
     #[test]
     fn server_names_from_hosts() {
         let c = TlsConfig::new().verify_certs(false).connector().unwrap();
-        assert!(matches!(c.name_for("127.0.0.1"), Ok(ServerName::IpAddress(_))));
+        assert!(matches!(
+            c.name_for("127.0.0.1"),
+            Ok(ServerName::IpAddress(_))
+        ));
         assert!(matches!(c.name_for("[::1]"), Ok(ServerName::IpAddress(_))));
-        assert!(matches!(c.name_for("zk1.example.com"), Ok(ServerName::DnsName(_))));
+        assert!(matches!(
+            c.name_for("zk1.example.com"),
+            Ok(ServerName::DnsName(_))
+        ));
         assert!(c.name_for("bad name!").is_err());
         let c = TlsConfig::new()
             .verify_certs(false)

@@ -21,7 +21,10 @@ pub(crate) fn parse(input: &[u8]) -> Result<Vec<(String, String)>, SaslError> {
             i += 1;
         }
         if i == start {
-            return Err(malformed(format!("unexpected byte {:#04x} at offset {i}", input[i])));
+            return Err(malformed(format!(
+                "unexpected byte {:#04x} at offset {i}",
+                input[i]
+            )));
         }
         let name = String::from_utf8_lossy(&input[start..i]).to_ascii_lowercase();
         while i < n && is_lws(input[i]) {
@@ -39,7 +42,9 @@ pub(crate) fn parse(input: &[u8]) -> Result<Vec<(String, String)>, SaslError> {
             i += 1;
             loop {
                 match input.get(i) {
-                    None => return Err(malformed(format!("unterminated quoted value of {name:?}"))),
+                    None => {
+                        return Err(malformed(format!("unterminated quoted value of {name:?}")))
+                    }
                     Some(b'"') => {
                         i += 1;
                         break;

@@ -607,7 +607,20 @@ impl<T> SessionCore<T> {
         }
         self.transmit.extend_from_slice(&f[..4]);
         self.transmit.extend_from_slice(&xid.to_be_bytes());
-        self.transmit.extend_from_slice(&f[8..]);
+        match &req.watch {
+            // See `WatchRegistry::synthesized_children_changed`: keep the server's mode
+            // recursive when this path already has a recursive watch. The mode is the last
+            // field of the addWatch body.
+            Some(w)
+                if req.op == OpCode::AddWatch
+                    && w.kind == WatchKind::Persistent
+                    && self.watches.has(WatchKind::PersistentRecursive, &w.path) =>
+            {
+                self.transmit.extend_from_slice(&f[8..f.len() - 4]);
+                self.transmit.extend_from_slice(&1i32.to_be_bytes());
+            }
+            _ => self.transmit.extend_from_slice(&f[8..]),
+        }
         self.last_send = now;
         self.in_flight.push_back(InFlight {
             xid,
@@ -868,6 +881,9 @@ impl<T> SessionCore<T> {
         if ev.event_type == EventType::None {
             return Ok(());
         }
+        let synthesized = self
+            .watches
+            .synthesized_children_changed(ev.event_type, &ev.path);
         let watchers = self.watches.trigger(ev.event_type, &ev.path);
         tracing::debug!(event = ?ev.event_type, path = %ev.path, watchers = watchers.len(), "notification");
         if !watchers.is_empty() {
@@ -878,6 +894,16 @@ impl<T> SessionCore<T> {
                     event_type: ev.event_type,
                     keeper_state: ev.state,
                     path,
+                },
+            });
+        }
+        if let Some((parent, watchers)) = synthesized {
+            self.outputs.push_back(Output::Watch {
+                watchers,
+                event: WatchedEvent {
+                    event_type: EventType::NodeChildrenChanged,
+                    keeper_state: ev.state,
+                    path: self.strip_chroot(&parent),
                 },
             });
         }

@@ -161,6 +161,26 @@ impl WatchRegistry {
         hit.into_iter().collect()
     }
 
+    /// The server keeps one persistent mode per connection and path, the last one added; the
+    /// client therefore asks for the recursive mode whenever a path has both kinds, and makes
+    /// up the children-changed events the plain persistent watchers of that path would have
+    /// had, from the creations and deletions of its direct children.
+    pub fn synthesized_children_changed(
+        &self,
+        event_type: EventType,
+        path: &str,
+    ) -> Option<(String, Vec<WatcherId>)> {
+        if !matches!(event_type, EventType::NodeCreated | EventType::NodeDeleted) {
+            return None;
+        }
+        let parent = kazoo_proto::path::parent(path)?;
+        if !self.has(WatchKind::PersistentRecursive, parent) {
+            return None;
+        }
+        let ws = self.by_kind[slot(WatchKind::Persistent)].get(parent)?;
+        Some((parent.to_owned(), ws.iter().copied().collect()))
+    }
+
     /// Removes everything and returns each watcher once with one of its paths (for terminal
     /// events on expiry or close).
     pub fn drain(&mut self) -> Vec<(WatcherId, String)> {
