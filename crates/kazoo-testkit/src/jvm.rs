@@ -19,14 +19,19 @@ use rustix::process::{kill_process, waitid, Pid, Signal, WaitId, WaitIdOptions};
 use crate::error::{Result, TestkitError};
 
 /// `$1` is the directory to remove. The first line on stdin is the pid to guard; EOF on the
-/// second read means the parent is gone. TERM/INT/HUP are ignored so that a signal sent to the
+/// second read means the parent is gone. The directory is removed once the JVM is dead (a
+/// zombie counts: an init that does not reap must not delay the cleanup). TERM/INT/HUP are ignored so that a signal sent to the
 /// whole process group (Ctrl-C, a test runner's timeout) reaches the cleanup code.
 const WATCHDOG: &str = r#"trap '' TERM INT HUP
 read -r pid || exit 0
 read -r _
 kill -9 "$pid" 2>/dev/null
 n=0
-while kill -0 "$pid" 2>/dev/null && [ "$n" -lt 100 ]; do sleep 0.05; n=$((n+1)); done
+while kill -0 "$pid" 2>/dev/null && [ "$n" -lt 100 ]; do
+  read -r st < "/proc/$pid/stat" 2>/dev/null || break
+  case "$st" in *") Z "*) break ;; esac
+  sleep 0.05; n=$((n+1))
+done
 [ -n "$1" ] && rm -rf -- "$1"
 "#;
 
