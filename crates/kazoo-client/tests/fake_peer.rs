@@ -1,0 +1,187 @@
+//! A scripted fake server, speaking the protocol by hand, for what a real server will not do
+//! on demand: wrong xids, garbage and truncated frames, unanswered pings, an expired answer.
+//! The client must recover or report, never panic.
+
+mod common;
+
+use kazoo_client::{Client, Error, KazooState, SessionState};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const T: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Copy, Debug)]
+enum Script {
+    /// Answer everything properly (NoNode to every request).
+    Good,
+    /// Answer the first request with a wrong xid.
+    WrongXid,
+    /// Send a frame with a negative length after the first request.
+    Garbage,
+    /// Send half a reply to the first request, then close.
+    Truncated,
+    /// Handshake, then never answer anything (pings included).
+    Silent,
+    /// Answer the handshake with timeout 0 (session expired).
+    Expired,
+}
+
+async fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).await.ok()?;
+    let mut body = vec![0u8; i32::from_be_bytes(len) as usize];
+    s.read_exact(&mut body).await.ok()?;
+    Some(body)
+}
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut f = (body.len() as i32).to_be_bytes().to_vec();
+    f.extend_from_slice(body);
+    f
+}
+
+fn connect_response(timeout_ms: i32, session: i64) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&0i32.to_be_bytes());
+    b.extend_from_slice(&timeout_ms.to_be_bytes());
+    b.extend_from_slice(&session.to_be_bytes());
+    b.extend_from_slice(&16i32.to_be_bytes());
+    b.extend_from_slice(&[1u8; 16]);
+    b.push(0);
+    frame(&b)
+}
+
+fn reply(xid: i32, err: i32) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&xid.to_be_bytes());
+    b.extend_from_slice(&1i64.to_be_bytes());
+    b.extend_from_slice(&err.to_be_bytes());
+    frame(&b)
+}
+
+async fn serve(mut s: TcpStream, script: Script) {
+    if read_frame(&mut s).await.is_none() {
+        return;
+    }
+    let timeout = if matches!(script, Script::Expired) { 0 } else { 1200 };
+    if s.write_all(&connect_response(timeout, 0x1234)).await.is_err() {
+        return;
+    }
+    if matches!(script, Script::Expired) {
+        return;
+    }
+    while let Some(f) = read_frame(&mut s).await {
+        let xid = i32::from_be_bytes([f[0], f[1], f[2], f[3]]);
+        let out = match (script, xid) {
+            (Script::Silent, _) => continue,
+            (_, -2) => reply(-2, 0),
+            (Script::Good, x) => reply(x, -101),
+            (Script::WrongXid, x) => reply(x + 1000, -101),
+            (Script::Garbage, _) => vec![0xff, 0xff, 0xff, 0x00, 1, 2, 3],
+            (Script::Truncated, x) => {
+                let r = reply(x, -101);
+                let _ = s.write_all(&r[..9]).await;
+                return;
+            }
+            (Script::Expired, _) => return,
+        };
+        if s.write_all(&out).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A fake server that runs `first` on its first connection and `Good` on the later ones.
+async fn fake(first: Script) -> (String, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(serve(s, if n == 0 { first } else { Script::Good }));
+        }
+    });
+    (addr.to_string(), count)
+}
+
+async fn client(hosts: &str) -> Client {
+    common::init_tracing();
+    Client::builder(hosts)
+        .session_timeout(Duration::from_millis(1200))
+        .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap()
+}
+
+async fn recovers_after(script: Script) {
+    let (hosts, count) = fake(script).await;
+    let zk = client(&hosts).await;
+    let first = tokio::time::timeout(T, zk.get("/x")).await.unwrap();
+    assert!(matches!(first, Err(Error::ConnectionLoss)), "{script:?}: {first:?}");
+    // The client reconnected (same session) and works against the well-behaved connection.
+    let again = tokio::time::timeout(T, zk.get("/x")).await.unwrap();
+    assert!(matches!(again, Err(Error::NoNode { .. })), "{script:?}: {again:?}");
+    assert!(count.load(Ordering::SeqCst) >= 2);
+    assert_eq!(zk.session_id(), Some(0x1234));
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn xid_mismatch_resets_the_connection() {
+    recovers_after(Script::WrongXid).await;
+}
+
+#[tokio::test]
+async fn garbage_frame_resets_the_connection() {
+    recovers_after(Script::Garbage).await;
+}
+
+#[tokio::test]
+async fn truncated_frame_then_close_is_a_connection_loss() {
+    recovers_after(Script::Truncated).await;
+}
+
+#[tokio::test]
+async fn server_that_never_answers_pings_is_left() {
+    let (hosts, count) = fake(Script::Silent).await;
+    let zk = client(&hosts).await;
+    let mut states = zk.subscribe_state();
+    // Read timeout 2T/3 = 800 ms: Suspended, then Connected again on the next connection.
+    common::wait_kazoo(&mut states, KazooState::Suspended, T).await;
+    common::wait_kazoo(&mut states, KazooState::Connected, T).await;
+    assert!(count.load(Ordering::SeqCst) >= 2);
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn expired_answer_is_reported_as_lost_then_a_new_session() {
+    let (hosts, _count) = fake(Script::Expired).await;
+    let zk = Client::builder(&hosts)
+        .session_timeout(Duration::from_millis(1200))
+        .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .session(0x99, vec![2; 16])
+        .build()
+        .unwrap();
+    let mut states = zk.subscribe_state();
+    let pending = zk.get("/queued");
+    zk.start(T).await.unwrap_or(());
+    let pending = pending.await;
+    let seen = common::wait_state(&mut states, T, |c| c.session == SessionState::ExpiredSession)
+        .await;
+    assert_eq!(seen.kazoo, KazooState::Lost);
+    common::wait_kazoo(&mut states, KazooState::Connected, T).await;
+    assert_eq!(zk.session_id(), Some(0x1234));
+    // The request queued before start was closed, expired, or answered after the new
+    // session: never lost silently, never a panic.
+    assert!(matches!(
+        pending,
+        Err(Error::SessionExpired) | Err(Error::Closed) | Err(Error::NoNode { .. })
+    ));
+    zk.close().await;
+}

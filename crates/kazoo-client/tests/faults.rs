@@ -1,0 +1,186 @@
+//! Faults the way users meet them, against real servers: session expiry forced by the server,
+//! a standalone restart, ensemble failover, read-only mode. Each test owns its servers.
+
+mod common;
+
+use bytes::Bytes;
+use common::{eventually, wait_kazoo, wait_state};
+use futures::StreamExt;
+use kazoo_client::{AddWatchMode, Client, CreateOptions, Error, EventType, KazooState, KeeperState, SessionState};
+use kazoo_testkit::{Ensemble, FaultProxy, ProxyMode, ZkServer};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(30);
+
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_session_expiry_through_a_blackholing_proxy() {
+    common::init_tracing();
+    let server = blocking(ZkServer::start).await.unwrap();
+    let proxy = FaultProxy::start(server.addr()).unwrap();
+    let zk = Client::builder(&proxy.connect_string())
+        .session_timeout(Duration::from_millis(1500))
+        .connect()
+        .await
+        .unwrap();
+    let observer = Client::connect(&server.connect_string()).await.unwrap();
+    let old_session = zk.session_id().unwrap();
+    zk.create("/eph", Bytes::new(), &CreateOptions::new().ephemeral()).await.unwrap();
+    zk.create("/w", Bytes::new(), &CreateOptions::new()).await.unwrap();
+    let (_, _, one_shot) = zk.get_w("/w").await.unwrap();
+    let mut persistent = zk.add_watch("/w", AddWatchMode::Persistent).await.unwrap();
+    let mut states = zk.subscribe_state();
+
+    proxy.set_mode(ProxyMode::Blackhole);
+    wait_kazoo(&mut states, KazooState::Suspended, T).await;
+    // Queued while suspended: must fail with SessionExpired, not hang.
+    let pending = zk.get("/w");
+    // The server, not the client, expires the session: its ephemeral node goes.
+    eventually(T, || async { observer.exists("/eph").await.unwrap().is_none() }).await;
+    proxy.set_mode(ProxyMode::Pass);
+
+    let c = wait_state(&mut states, T, |c| c.session == SessionState::ExpiredSession).await;
+    assert_eq!(c.kazoo, KazooState::Lost);
+    assert!(matches!(tokio::time::timeout(T, pending).await.unwrap(), Err(Error::SessionExpired)));
+    let e = tokio::time::timeout(T, one_shot).await.unwrap();
+    assert_eq!((e.event_type, e.keeper_state), (EventType::None, KeeperState::Expired));
+    let e = tokio::time::timeout(T, persistent.next()).await.unwrap().unwrap();
+    assert_eq!(e.keeper_state, KeeperState::Expired);
+    assert!(persistent.next().await.is_none());
+    // kazoo's behaviour: a new session follows (LOST -> CONNECTED).
+    wait_kazoo(&mut states, KazooState::Connected, T).await;
+    assert_ne!(zk.session_id(), Some(old_session));
+    assert!(zk.exists("/eph").await.unwrap().is_none());
+    zk.close().await;
+    observer.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_standalone_restart_keeps_persistent_recursive_watches() {
+    common::init_tracing();
+    let mut server = blocking(ZkServer::start).await.unwrap();
+    let zk = Client::builder(&server.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap();
+    let session = zk.session_id();
+    zk.ensure_path("/r").await.unwrap();
+    let mut tree = zk.add_watch("/r", AddWatchMode::PersistentRecursive).await.unwrap();
+    let (_, _, one_shot) = zk.get_w("/r").await.unwrap();
+    let mut states = zk.subscribe_state();
+    let server = blocking(move || {
+        server.restart().unwrap();
+        server
+    })
+    .await;
+    wait_kazoo(&mut states, KazooState::Connected, T).await;
+    assert_eq!(zk.session_id(), session, "same session after the restart");
+
+    let other = Client::connect(&server.connect_string()).await.unwrap();
+    other.create("/r/a", Bytes::new(), &CreateOptions::new()).await.unwrap();
+    other.set("/r", b"x".to_vec(), None).await.unwrap();
+    let e = tokio::time::timeout(T, tree.next()).await.unwrap().unwrap();
+    assert_eq!((e.event_type, e.path.as_str()), (EventType::NodeCreated, "/r/a"));
+    let e = tokio::time::timeout(T, tree.next()).await.unwrap().unwrap();
+    assert_eq!((e.event_type, e.path.as_str()), (EventType::NodeDataChanged, "/r"));
+    let e = tokio::time::timeout(T, one_shot).await.unwrap();
+    assert_eq!(e.event_type, EventType::NodeDataChanged);
+    other.close().await;
+    zk.close().await;
+}
+
+fn member_of(ens: &Ensemble, addr: std::net::SocketAddr) -> usize {
+    (0..ens.size())
+        .find(|&i| ens.member_addr(i) == addr)
+        .expect("connected to a member")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ensemble_failover_keeps_session_ephemerals_and_watches() {
+    common::init_tracing();
+    let ens = blocking(|| Ensemble::start(3)).await.unwrap();
+    let zk = Client::builder(&ens.connect_string())
+        .session_timeout(Duration::from_secs(8))
+        .connect()
+        .await
+        .unwrap();
+    let session = zk.session_id();
+    zk.create("/eph", Bytes::new(), &CreateOptions::new().ephemeral()).await.unwrap();
+    zk.create("/w", Bytes::new(), &CreateOptions::new()).await.unwrap();
+    let (_, _, one_shot) = zk.get_w("/w").await.unwrap();
+    let mut persistent = zk.add_watch("/w", AddWatchMode::Persistent).await.unwrap();
+    let mut states = zk.subscribe_state();
+
+    let victim = member_of(&ens, zk.current_server().unwrap());
+    let mut ens = blocking(move || {
+        let mut ens = ens;
+        ens.kill(victim).unwrap();
+        ens
+    })
+    .await;
+    wait_kazoo(&mut states, KazooState::Suspended, T).await;
+    wait_kazoo(&mut states, KazooState::Connected, T).await;
+    assert_eq!(zk.session_id(), session);
+    assert_ne!(member_of(&ens, zk.current_server().unwrap()), victim);
+    assert!(zk.exists("/eph").await.unwrap().is_some(), "ephemeral survived");
+
+    zk.set("/w", b"after".to_vec(), None).await.unwrap();
+    let e = tokio::time::timeout(T, one_shot).await.unwrap();
+    assert_eq!(e.event_type, EventType::NodeDataChanged);
+    let e = tokio::time::timeout(T, persistent.next()).await.unwrap().unwrap();
+    assert_eq!(e.event_type, EventType::NodeDataChanged);
+    zk.close().await;
+    blocking(move || ens.restart(victim)).await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_mode_when_quorum_is_lost_then_back_to_read_write() {
+    common::init_tracing();
+    let ens = blocking(|| {
+        Ensemble::builder(3)
+            .jvm_arg("-Dreadonlymode.enabled=true")
+            .start()
+    })
+    .await
+    .unwrap();
+    let zk = Client::builder(&ens.connect_string())
+        .session_timeout(Duration::from_secs(8))
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap();
+    zk.create("/ro", b"v".to_vec(), &CreateOptions::new()).await.unwrap();
+    let mut states = zk.subscribe_state();
+    let keep = member_of(&ens, zk.current_server().unwrap());
+    let others: Vec<usize> = (0..3).filter(|&i| i != keep).collect();
+    let o = others.clone();
+    let ens = blocking(move || {
+        let mut ens = ens;
+        for i in o {
+            ens.stop(i).unwrap();
+        }
+        ens
+    })
+    .await;
+    wait_state(&mut states, T, |c| c.session == SessionState::ConnectedReadOnly).await;
+    assert_eq!(zk.state(), KazooState::Connected);
+    assert_eq!(zk.get("/ro").await.unwrap().0.as_ref(), b"v");
+    assert!(matches!(zk.set("/ro", b"x".to_vec(), None).await, Err(Error::NotReadOnly)));
+
+    let ens = blocking(move || {
+        let mut ens = ens;
+        for i in others {
+            ens.restart(i).unwrap();
+        }
+        ens
+    })
+    .await;
+    wait_state(&mut states, T, |c| c.session == SessionState::Connected).await;
+    zk.set("/ro", b"rw again".to_vec(), None).await.unwrap();
+    zk.close().await;
+    drop(ens);
+}
