@@ -57,14 +57,16 @@ pub enum TestkitError {
 
     /// A server process did not come up, or exited while starting.
     #[error(
-        "ZooKeeper server on {addr} failed to start: {reason}\n--- last lines of {log} ---\n{tail}"
+        "ZooKeeper server on {addr} failed to start: {reason}\n--- last lines of {log} (set \
+         KAZOO_TESTKIT_KEEP_DIRS=1 to keep it) ---\n{tail}"
     )]
     StartFailed {
         /// The client address the server was meant to serve.
         addr: SocketAddr,
         /// Why the kit gave up.
         reason: String,
-        /// The server's log file.
+        /// The server's log file; removed with the server's directory unless
+        /// `KAZOO_TESTKIT_KEEP_DIRS` is set.
         log: PathBuf,
         /// The last lines of that log.
         tail: String,

@@ -243,3 +243,32 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text)
         .map_err(|e| TestkitError::io(format!("writing {}", path.display()), e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A port taken by someone else is reported as a clash (so `start` retries), not a
+    /// mistaken success.
+    #[test]
+    fn a_taken_client_port_is_a_clash() {
+        let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = squatter.local_addr().unwrap().port();
+        let settings = Settings::default();
+        let me = Peer {
+            id: 0,
+            client_port: port,
+            quorum_port: 0,
+            election_port: 0,
+        };
+        let mut instance = Instance::prepare(&settings, me, &[]).unwrap();
+        instance.launch().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        match instance.wait_ready(deadline) {
+            Err(StartError::PortClash(TestkitError::StartFailed { tail, .. })) => {
+                assert!(tail.contains("Address already in use"), "{tail}");
+            }
+            other => panic!("expected a port clash, got {other:?}"),
+        }
+    }
+}

@@ -44,19 +44,10 @@
 //!
 //! # Async tests
 //!
-//! Starting a server blocks for about a second; in an async test either call it directly
-//! (fine in a test) or move it off the runtime:
-//!
-//! ```ignore
-//! #[tokio::test]
-//! async fn with_tokio() {
-//!     let zk = tokio::task::spawn_blocking(kazoo_testkit::ZkServer::start)
-//!         .await
-//!         .unwrap()
-//!         .unwrap();
-//!     // let client = kazoo::Client::connect(&zk.connect_string()).await ...
-//! }
-//! ```
+//! Starting a server blocks for about a second. In an async test, call it directly (fine in
+//! a test) or move it off the runtime with your runtime's `spawn_blocking`, e.g.
+//! `tokio::task::spawn_blocking(kazoo_testkit::ZkServer::start).await??`. Dropping a handle
+//! also blocks briefly while the JVM exits.
 //!
 //! # Ensembles and failover
 //!

@@ -17,12 +17,18 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tempfile::TempDir;
 
+use crate::classpath::find_classpath;
 use crate::error::{Result, TestkitError};
 use crate::ports::free_ports;
 use crate::server::{ServerBuilder, ZkServer};
 
 /// The connection factory that can serve TLS.
 pub const NETTY_FACTORY: &str = "org.apache.zookeeper.server.NettyServerCnxnFactory";
+/// The provider that turns a client certificate into the ACL id `x509:<subject DN>`.
+pub const X509_PROVIDER: &str = "org.apache.zookeeper.server.auth.X509AuthenticationProvider";
+/// Netty's codec jar: Netty's TLS handler needs it, and Debian's `zookeeper.jar` manifest
+/// leaves it out of its `Class-Path`.
+const DEBIAN_NETTY_CODEC: &str = "/usr/share/java/netty-codec.jar";
 
 /// Whether a TLS server asks clients for a certificate (`ssl.clientAuth`).
 ///
@@ -260,7 +266,9 @@ impl ServerBuilder {
     /// Netty connection factory (for both ports), the key store and trust store of `ca`,
     /// and `ssl.clientAuth` set to `client_auth`. The plain `clientPort` keeps working, so
     /// the kit's readiness probes and four-letter words are unchanged. Standalone servers
-    /// only: every ensemble member would get the same port.
+    /// only: every ensemble member would get the same port. On Debian's install it also puts
+    /// `netty-codec.jar` on the classpath, which Netty's TLS handler needs (so set a custom
+    /// [`classpath`](Self::classpath) after this call, not before).
     ///
     /// # Errors
     ///
@@ -279,7 +287,14 @@ impl ServerBuilder {
         let port = free_ports(1).ok().and_then(|p| p.first().copied()).unwrap_or(0);
         let keystore = ca.server_keystore_path().display().to_string();
         let truststore = ca.ca_cert_path().display().to_string();
-        self.jvm_arg(format!("-Dzookeeper.serverCnxnFactory={NETTY_FACTORY}"))
+        let with_codec = match find_classpath() {
+            Ok(cp) if !cp.contains("netty-codec") && Path::new(DEBIAN_NETTY_CODEC).is_file() => {
+                self.classpath(format!("{cp}:{DEBIAN_NETTY_CODEC}"))
+            }
+            _ => self,
+        };
+        with_codec
+            .jvm_arg(format!("-Dzookeeper.serverCnxnFactory={NETTY_FACTORY}"))
             .config("serverCnxnFactory", NETTY_FACTORY)
             .config("secureClientPort", port.to_string())
             .config("secureClientPortAddress", "127.0.0.1")
@@ -290,6 +305,9 @@ impl ServerBuilder {
             .config("ssl.clientAuth", client_auth.as_config())
             // Client certificates name `localhost`/127.0.0.1; the server need not resolve us.
             .config("ssl.hostnameVerification", "false")
+            // Netty closes every connection with a client certificate when no x509 provider
+            // is registered; with it the session carries the id `x509:<subject>`.
+            .config("authProvider.x509", X509_PROVIDER)
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{eventually, is_zookeeper_alive};
-use kazoo_testkit::{four_letter_word, ZkServer};
+use kazoo_testkit::{four_letter_word, TestkitError, ZkServer};
 
 #[test]
 fn standalone_answers_ruok_and_srvr() {
@@ -93,4 +93,23 @@ fn a_panicking_test_still_cleans_up() {
         pid
     )));
     assert!(!dir.exists());
+}
+
+#[test]
+fn a_server_that_fails_to_start_reports_its_log() {
+    let err = ZkServer::builder()
+        .config("tickTime", "not-a-number")
+        .start()
+        .unwrap_err();
+    match err {
+        TestkitError::StartFailed { tail, log, .. } => {
+            assert!(tail.contains("not-a-number"), "{tail}");
+            assert!(log.ends_with("zookeeper.log"));
+        }
+        other => panic!("expected StartFailed, got {other:?}"),
+    }
+    assert!(matches!(
+        ZkServer::builder().config("bad key", "x").start(),
+        Err(TestkitError::InvalidArgument(_))
+    ));
 }
