@@ -47,6 +47,7 @@ impl Launcher {
             args.insert(0, "valgrind".into());
         }
         let mut cmd = Command::new(&args[0]);
+        cmd.env("RUST_BACKTRACE", "0").env("RUST_LIB_BACKTRACE", "0");
         cmd.args(&args[1..]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         Ok(cmd)
     }
@@ -137,7 +138,11 @@ impl Running {
     fn stderr_tail(&mut self) -> String {
         let _ = self.child.kill();
         let text = self.err_text.take().and_then(|h| h.join().ok()).unwrap_or_default();
-        let tail: Vec<&str> = text.lines().rev().take(12).collect();
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        // Prefer the error line itself over whatever the child printed before dying.
+        if let Some(line) = text.lines().find(|l| l.starts_with("Error") || l.contains("panicked")) {
+            return line.to_string();
+        }
+        let tail: Vec<&str> = text.lines().rev().take(6).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
     }
 }

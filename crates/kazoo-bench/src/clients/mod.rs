@@ -93,6 +93,8 @@ const OURS_HAS_TREE_CACHE: bool = cfg!(feature = "ours") && ours_caps::TREE_CACH
 use ours::caps as ours_caps;
 #[cfg(not(feature = "ours"))]
 mod ours_caps {
+    pub const ASYNC: bool = false;
+    pub const BLOCKING: bool = false;
     pub const LOCK: bool = false;
     pub const WATCH: bool = false;
     pub const TREE_CACHE: bool = false;
@@ -117,9 +119,13 @@ pub fn find(id: &str) -> Option<&'static ClientInfo> {
     ALL.iter().find(|c| c.id == id)
 }
 
-/// Whether this build can run the client (ours only with the `ours` feature).
+/// Whether this build can run the client (ours only with the `ours` feature, once wired).
 pub fn available(c: &ClientInfo) -> bool {
-    cfg!(feature = "ours") || !c.is_ours()
+    match c.kind {
+        Kind::Ours(_) => cfg!(feature = "ours") && ours_caps::ASYNC,
+        Kind::OursBlocking => cfg!(feature = "ours") && ours_caps::BLOCKING,
+        _ => true,
+    }
 }
 
 fn runtime(rt: Rt) -> Result<tokio::runtime::Runtime> {

@@ -1,25 +1,138 @@
-//! Adapter for kazoo for Rust (the `kazoo` facade): async client on both runtimes, the blocking
-//! client, and (as they land) the Lock recipe, data watches and TreeCache.
+//! Adapter for kazoo for Rust (the `kazoo` facade): the async client on both runtimes, the
+//! blocking client, data watches, and (as `kazoo-recipes` lands them) Lock and TreeCache.
+//!
+//! Our methods queue the request when called and return `'static` futures, so the adapter calls
+//! them eagerly and pipelining is exactly what the client does.
 
-use crate::spec::{Outcome, RunSpec};
-use anyhow::{bail, Result};
+use crate::drive::{self, AsyncZk, EventCounter, SyncZk};
+use crate::spec::{Outcome, RunSpec, Workload};
+use crate::usage::rss_bytes;
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use kazoo::{Client, CreateOptions};
+use std::future::Future;
+use std::time::Duration;
 
 /// What our adapter has wired in so far.
 pub mod caps {
-    /// Lock recipe (W4).
+    /// The async client (W1-W3).
+    pub const ASYNC: bool = true;
+    /// `kazoo::blocking::Client` (W1-W3).
+    pub const BLOCKING: bool = true;
+    /// Lock recipe (W4): waits for `kazoo-recipes`' Lock.
     pub const LOCK: bool = false;
     /// Data watches (W6).
-    pub const WATCH: bool = false;
-    /// TreeCache (W7).
+    pub const WATCH: bool = true;
+    /// TreeCache (W7): waits for `kazoo-recipes`' TreeCache.
     pub const TREE_CACHE: bool = false;
+}
+
+const SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connected async client.
+pub struct Ours(Client);
+
+impl Ours {
+    /// Connects with a 10 s session timeout.
+    pub async fn connect(addr: &str) -> Result<Self> {
+        let c = Client::builder(addr).session_timeout(SESSION_TIMEOUT).connect().await.context("kazoo-rs connect")?;
+        Ok(Ours(c))
+    }
+}
+
+fn opts(ephemeral: bool) -> CreateOptions {
+    if ephemeral {
+        CreateOptions::new().ephemeral()
+    } else {
+        CreateOptions::new()
+    }
+}
+
+impl AsyncZk for Ours {
+    fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
+        let f = self.0.get(path);
+        async move { f.await.map(drop).map_err(Into::into) }
+    }
+
+    fn create<'a>(&'a self, path: String, data: &'static [u8], ephemeral: bool) -> impl Future<Output = Result<()>> + 'a {
+        let f = self.0.create(&path, Bytes::from_static(data), &opts(ephemeral));
+        async move { f.await.map(drop).map_err(Into::into) }
+    }
+
+    fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> impl Future<Output = Result<()>> + 'a {
+        let f = self.0.set(path, Bytes::from_static(data), None);
+        async move { f.await.map(drop).map_err(Into::into) }
+    }
+
+    fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
+        let f = self.0.delete(path, None);
+        async move { f.await.map_err(Into::into) }
+    }
+}
+
+/// W6: `get_w`, one [`kazoo::Watch`] future per node.
+async fn w6(c: &Ours, spec: &RunSpec) -> Result<Outcome> {
+    let paths = drive::w6_paths(spec);
+    let counter = EventCounter::default();
+    let rss_before = rss_bytes();
+    let mut watches = Vec::with_capacity(paths.len());
+    for chunk in paths.chunks(1000) {
+        let futs: Vec<_> = chunk.iter().map(|p| c.0.get_w(p)).collect();
+        for r in futures::future::join_all(futs).await {
+            let (_, _, w) = r?;
+            watches.push(w);
+        }
+    }
+    let rss_after = drive::w6_ready();
+    futures::future::join_all(watches.into_iter().map(|w| {
+        let counter = &counter;
+        async move {
+            w.await;
+            counter.hit();
+        }
+    }))
+    .await;
+    Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
 }
 
 /// Runs `spec` with the async client on the current runtime.
 pub async fn run(spec: &RunSpec) -> Result<Outcome> {
-    bail!("kazoo-rs adapter not wired yet ({})", spec.workload.name())
+    let c = Ours::connect(&spec.addr).await?;
+    let out = match spec.workload {
+        Workload::W1 | Workload::W2 | Workload::W3 => drive::run_async(&c, spec).await?,
+        Workload::W6 => w6(&c, spec).await?,
+        w => bail!("kazoo-rs has no {} wired in yet", w.name()),
+    };
+    c.0.close().await;
+    Ok(out)
+}
+
+/// A connected `kazoo::blocking::Client`.
+pub struct OursBlocking(kazoo::blocking::Client);
+
+impl SyncZk for OursBlocking {
+    fn get(&self, path: &str) -> Result<()> {
+        self.0.get(path).map(drop).map_err(Into::into)
+    }
+    fn create(&self, path: &str, data: &[u8], ephemeral: bool) -> Result<()> {
+        self.0.create(path, Bytes::copy_from_slice(data), &opts(ephemeral)).map(drop).map_err(Into::into)
+    }
+    fn set(&self, path: &str, data: &[u8]) -> Result<()> {
+        self.0.set(path, Bytes::copy_from_slice(data), None).map(drop).map_err(Into::into)
+    }
+    fn delete(&self, path: &str) -> Result<()> {
+        self.0.delete(path, None).map_err(Into::into)
+    }
 }
 
 /// Runs `spec` with `kazoo::blocking::Client`.
 pub fn run_blocking(spec: &RunSpec) -> Result<Outcome> {
-    bail!("kazoo-rs blocking adapter not wired yet ({})", spec.workload.name())
+    let c = kazoo::blocking::Client::builder(&spec.addr)
+        .session_timeout(SESSION_TIMEOUT)
+        .connect()
+        .context("kazoo-rs blocking connect")?;
+    let c = OursBlocking(c);
+    let out = drive::run_sync(&c, spec)?;
+    c.0.close();
+    Ok(out)
 }

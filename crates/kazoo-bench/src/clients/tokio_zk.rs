@@ -65,28 +65,35 @@ impl AsyncZk for TokioZk {
     }
 }
 
-/// W6: global data watches (`watch().get_data`), counted on the default watcher stream, the
-/// crate's cheapest way to hold many watches.
+/// W6: `with_watcher().get_data`, one oneshot receiver per node (every event is also copied to
+/// the default stream, which a task drains).
 pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
     let paths = drive::w6_paths(spec);
     let mut events = c.events.take().ok_or_else(|| anyhow!("event stream already taken"))?;
+    let drain = async move { while events.next().await.is_some() {} };
+    let counter = EventCounter::default();
     let rss_before = rss_bytes();
+    let mut receivers = Vec::with_capacity(paths.len());
     for chunk in paths.chunks(1000) {
         let zk = &c.zk;
-        let futs: Vec<_> = chunk.iter().map(|p| async move { zk.watch().get_data(p).await }).collect();
+        let futs: Vec<_> = chunk.iter().map(|p| async move { zk.with_watcher().get_data(p).await }).collect();
         for r in futures::future::join_all(futs).await {
-            r.map_err(err)?.ok_or_else(|| anyhow!("W6 node missing"))?;
+            let (rx, _, _) = r.map_err(err)?.ok_or_else(|| anyhow!("W6 node missing"))?;
+            receivers.push(rx);
         }
     }
     let rss_after = drive::w6_ready();
-    let counter = EventCounter::default();
-    let want = paths.len() as u64;
-    while counter.count() < want {
-        match events.next().await {
-            Some(e) if e.path.starts_with(&spec.prefix) => counter.hit(),
-            Some(_) => {}
-            None => return Err(anyhow!("event stream ended")),
+    let waits = futures::future::join_all(receivers.into_iter().map(|rx| {
+        let counter = &counter;
+        async move {
+            if rx.await.is_ok() {
+                counter.hit();
+            }
         }
+    }));
+    tokio::select! {
+        _ = waits => {}
+        _ = drain => return Err(anyhow!("event stream ended")),
     }
     Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
 }

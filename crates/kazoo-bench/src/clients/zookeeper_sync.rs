@@ -6,34 +6,21 @@ use crate::usage::rss_bytes;
 use anyhow::{Context, Result};
 use std::sync::Arc;
 use std::time::Duration;
-use zookeeper::{Acl, CreateMode, WatchedEvent, Watcher, ZooKeeper};
+use zookeeper::{Acl, CreateMode, WatchedEvent, ZooKeeper};
 
-/// Counts data-change notifications delivered to the session's default watcher.
-struct Counting(Arc<EventCounter>);
-
-impl Watcher for Counting {
-    fn handle(&self, e: WatchedEvent) {
-        if e.path.is_some() {
-            self.0.hit();
-        }
-    }
-}
-
-/// A connected `zookeeper::ZooKeeper` and the counter behind its default watcher.
+/// A connected `zookeeper::ZooKeeper`.
 pub struct ZkSync {
     zk: ZooKeeper,
-    counter: Arc<EventCounter>,
 }
 
 impl ZkSync {
     /// Connects with a 10 s session timeout and waits until the session is established.
     pub fn connect(addr: &str) -> Result<Self> {
-        let counter = Arc::new(EventCounter::default());
-        let zk = ZooKeeper::connect(addr, Duration::from_secs(10), Counting(counter.clone()))
+        let zk = ZooKeeper::connect(addr, Duration::from_secs(10), |_e: WatchedEvent| {})
             .map_err(|e| anyhow::anyhow!("zookeeper connect: {e:?}"))?;
         // connect returns before the handshake; the first call waits for it.
         zk.exists("/", false).map_err(|e| anyhow::anyhow!("{e:?}")).context("first call")?;
-        Ok(ZkSync { zk, counter })
+        Ok(ZkSync { zk })
     }
 }
 
@@ -57,14 +44,16 @@ impl SyncZk for ZkSync {
     }
 }
 
-/// W6: `get_data(path, true)`, the notifications arrive at the default watcher.
+/// W6: `get_data_w` with one watcher (a closure) per node, like kazoo's `get(path, watch=fn)`.
 pub fn w6(c: &ZkSync, spec: &RunSpec) -> Result<Outcome> {
     let paths = drive::w6_paths(spec);
+    let counter = Arc::new(EventCounter::default());
     let rss_before = rss_bytes();
     for p in &paths {
-        c.zk.get_data(p, true).map_err(err)?;
+        let counter = counter.clone();
+        c.zk.get_data_w(p, move |_e: WatchedEvent| counter.hit()).map_err(err)?;
     }
     let rss_after = drive::w6_ready();
-    drive::wait_count(&c.counter, paths.len() as u64, Duration::from_secs(120))?;
-    Ok(drive::w6_outcome(rss_before, rss_after, c.counter.count(), c.counter.last_ns()))
+    drive::wait_count(&counter, paths.len() as u64, Duration::from_secs(120))?;
+    Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
 }
