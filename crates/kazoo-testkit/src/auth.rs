@@ -1,13 +1,14 @@
 //! Authentication for test servers: SASL DIGEST-MD5 users through a JAAS file
 //! ([`SaslUsers`]), servers that demand SASL, and a super digest for admin operations.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine;
 use sha1::{Digest, Sha1};
 use tempfile::TempDir;
 
 use crate::error::{Result, TestkitError};
+use crate::ensemble::EnsembleBuilder;
 use crate::server::ServerBuilder;
 
 /// ZooKeeper's SASL authentication provider.
@@ -92,9 +93,6 @@ impl SaslUsers {
         self.dir.path().join("jaas.conf")
     }
 
-    fn dir(&self) -> &Path {
-        self.dir.path()
-    }
 }
 
 /// The ACL id of a digest credential: `user:base64(sha1("user:password"))`, as the server
@@ -116,58 +114,59 @@ pub fn digest_id(user: &str, password: &str) -> String {
     )
 }
 
-impl ServerBuilder {
-    /// Accepts SASL DIGEST-MD5 logins of `users` (the JAAS file in the JVM flags and
-    /// `authProvider.1=SASLAuthenticationProvider`). Clients without SASL still connect
-    /// unless [`ServerBuilder::require_sasl`] is set too.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let users = kazoo_testkit::SaslUsers::new(&[("alice", "secret")])?;
-    /// let zk = kazoo_testkit::ZkServer::builder().sasl(&users).start()?;
-    /// # Ok::<(), kazoo_testkit::TestkitError>(())
-    /// ```
-    pub fn sasl(self, users: &SaslUsers) -> Self {
-        debug_assert!(users.dir().is_dir());
-        self.jvm_arg(format!(
-            "-Djava.security.auth.login.config={}",
-            users.jaas_path().display()
-        ))
-        .config("authProvider.1", SASL_PROVIDER)
-    }
+/// The authentication knobs of both builders, written once. `$make` creates the builder in
+/// the doc examples.
+macro_rules! auth_methods {
+    ($builder:ty, $make:literal) => {
+        impl $builder {
+            #[doc = concat!(
+                "Accepts SASL DIGEST-MD5 logins of `users` (the JAAS file in the JVM flags and ",
+                "`authProvider.1=SASLAuthenticationProvider`). Clients without SASL still connect ",
+                "unless `require_sasl` is set too.\n\n# Example\n\n```no_run\n",
+                "let users = kazoo_testkit::SaslUsers::new(&[(\"alice\", \"secret\")])?;\n",
+                "let zk = ", $make, ".sasl(&users).start()?;\n",
+                "# Ok::<(), kazoo_testkit::TestkitError>(())\n```"
+            )]
+            pub fn sasl(self, users: &SaslUsers) -> Self {
+                self.jvm_arg(format!(
+                    "-Djava.security.auth.login.config={}",
+                    users.jaas_path().display()
+                ))
+                .config("authProvider.1", SASL_PROVIDER)
+            }
 
-    /// Closes sessions of clients that did not authenticate with SASL: their first request
-    /// fails with `SessionClosedRequireSasl` (`zookeeper.sessionRequireClientSASLAuth`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let users = kazoo_testkit::SaslUsers::new(&[("alice", "secret")])?;
-    /// let zk = kazoo_testkit::ZkServer::builder().sasl(&users).require_sasl().start()?;
-    /// # Ok::<(), kazoo_testkit::TestkitError>(())
-    /// ```
-    pub fn require_sasl(self) -> Self {
-        self.jvm_arg("-Dzookeeper.sessionRequireClientSASLAuth=true")
-    }
+            #[doc = concat!(
+                "Closes sessions of clients that did not authenticate with SASL: their first ",
+                "request fails with `SessionClosedRequireSasl` ",
+                "(`zookeeper.sessionRequireClientSASLAuth`).\n\n# Example\n\n```no_run\n",
+                "let users = kazoo_testkit::SaslUsers::new(&[(\"alice\", \"secret\")])?;\n",
+                "let zk = ", $make, ".sasl(&users).require_sasl().start()?;\n",
+                "# Ok::<(), kazoo_testkit::TestkitError>(())\n```"
+            )]
+            pub fn require_sasl(self) -> Self {
+                self.jvm_arg("-Dzookeeper.sessionRequireClientSASLAuth=true")
+            }
 
-    /// Makes `super` with this password an administrator that passes every ACL check
-    /// (`zookeeper.DigestAuthenticationProvider.superDigest`); clients log in with
-    /// `add_auth("digest", "super:<password>")`.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// let zk = kazoo_testkit::ZkServer::builder().super_digest("admin-secret").start()?;
-    /// # Ok::<(), kazoo_testkit::TestkitError>(())
-    /// ```
-    pub fn super_digest(self, password: &str) -> Self {
-        self.jvm_arg(format!(
-            "-Dzookeeper.DigestAuthenticationProvider.superDigest={}",
-            digest_id("super", password)
-        ))
-    }
+            #[doc = concat!(
+                "Makes `super` with this password an administrator that passes every ACL ",
+                "check, reconfig included (`zookeeper.DigestAuthenticationProvider.superDigest`); ",
+                "clients log in with `add_auth(\"digest\", \"super:<password>\")`.",
+                "\n\n# Example\n\n```no_run\n",
+                "let zk = ", $make, ".super_digest(\"admin-secret\").start()?;\n",
+                "# Ok::<(), kazoo_testkit::TestkitError>(())\n```"
+            )]
+            pub fn super_digest(self, password: &str) -> Self {
+                self.jvm_arg(format!(
+                    "-Dzookeeper.DigestAuthenticationProvider.superDigest={}",
+                    digest_id("super", password)
+                ))
+            }
+        }
+    };
 }
+
+auth_methods!(ServerBuilder, "kazoo_testkit::ZkServer::builder()");
+auth_methods!(EnsembleBuilder, "kazoo_testkit::Ensemble::builder(3)");
 
 #[cfg(test)]
 mod tests {

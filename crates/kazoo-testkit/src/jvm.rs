@@ -5,7 +5,8 @@
 //! process ends, even on SIGKILL or abort; the watchdog's `read` then returns and it kills the
 //! JVM and removes its directory. The pipe is close-on-exec, so no other child inherits it. On
 //! an orderly stop the watchdog is disarmed first and the JVM is reaped last, so the pid it
-//! holds can never name a recycled process.
+//! holds can never name a recycled process. One window stays open: if this process dies in the
+//! microseconds between spawning the JVM and handing its pid to the watchdog, the JVM survives.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -135,12 +136,7 @@ impl Jvm {
 
     /// Whether the JVM has exited; does not reap it, so its pid stays reserved.
     pub(crate) fn has_exited(&self) -> bool {
-        let Some(pid) = self.child.as_ref().map(Pid::from_child) else {
-            return true;
-        };
-        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
-        // An error means the child is no longer ours to wait for: it is gone.
-        !matches!(waitid(WaitId::Pid(pid), options), Ok(None))
+        self.child.as_ref().map_or(true, exited)
     }
 
     /// SIGTERM, then SIGKILL if the JVM has not exited after `grace`; then reaps it.
@@ -162,20 +158,23 @@ impl Jvm {
         let Some(mut child) = self.child.take() else {
             return;
         };
-        if !self.has_exited_child(&child) {
+        if !exited(&child) {
             let _ = child.kill();
         }
+        // The watchdog goes first: once the JVM is reaped its pid may be reused.
         disarm(&mut self.watchdog);
         let _ = child.wait();
     }
+}
 
-    fn has_exited_child(&self, child: &Child) -> bool {
-        let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
-        !matches!(
-            waitid(WaitId::Pid(Pid::from_child(child)), options),
-            Ok(None)
-        )
-    }
+/// Whether `child` has exited, without reaping it (`waitid` with `WNOWAIT`).
+fn exited(child: &Child) -> bool {
+    let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    // An error means the child is no longer ours to wait for: it is gone.
+    !matches!(
+        waitid(WaitId::Pid(Pid::from_child(child)), options),
+        Ok(None)
+    )
 }
 
 impl Drop for Jvm {
