@@ -138,7 +138,7 @@ impl Watch {
     /// Blocks at most `t`; gives the watch back when nothing happened.
     pub fn wait_timeout(mut self, t: Duration) -> std::result::Result<WatchedEvent, Watch> {
         let rt = self.rt.clone();
-        match rt.block_on(tokio::time::timeout(t, &mut self.inner)) {
+        match rt.block_on(async { tokio::time::timeout(t, &mut self.inner).await }) {
             Ok(e) => Ok(e),
             Err(_) => Err(self),
         }
@@ -161,8 +161,9 @@ impl PersistentWatch {
     /// Blocks at most `t`; `Err(())` when nothing arrived in time.
     #[allow(clippy::result_unit_err)]
     pub fn recv_timeout(&mut self, t: Duration) -> std::result::Result<Option<WatchedEvent>, ()> {
+        let inner = &mut self.inner;
         self.rt
-            .block_on(tokio::time::timeout(t, self.inner.recv()))
+            .block_on(async { tokio::time::timeout(t, inner.recv()).await })
             .map_err(|_| ())
     }
 }
@@ -182,8 +183,9 @@ impl StateListener {
 
     /// Blocks at most `t` for the next transition.
     pub fn recv_timeout(&mut self, t: Duration) -> Option<StateChange> {
+        let inner = &mut self.inner;
         self.rt
-            .block_on(tokio::time::timeout(t, self.inner.recv()))
+            .block_on(async { tokio::time::timeout(t, inner.recv()).await })
             .ok()
             .flatten()
     }
@@ -253,6 +255,21 @@ impl Client {
     /// The async client underneath (for use from async code that shares this session).
     pub fn as_async(&self) -> &crate::Client {
         &self.inner
+    }
+
+    /// A handle to the runtime this client's I/O task runs on. Blocking wrappers of async code
+    /// that uses [`Client::as_async`] (the recipes of `kazoo-recipes`, for instance) run their
+    /// futures and background tasks there, so the session and its watchers keep working
+    /// between blocking calls.
+    ///
+    /// ```no_run
+    /// let zk = kazoo_client::blocking::Client::connect("127.0.0.1:2181")?;
+    /// let async_zk = zk.as_async().clone();
+    /// let stat = zk.runtime_handle().block_on(async move { async_zk.exists("/").await })?;
+    /// # Ok::<(), kazoo_client::Error>(())
+    /// ```
+    pub fn runtime_handle(&self) -> tokio::runtime::Handle {
+        self.rt.handle().clone()
     }
 
     fn run<T>(&self, f: impl std::future::Future<Output = T>) -> T {
@@ -471,5 +488,21 @@ impl Client {
             rt: self.rt.clone(),
             inner,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runtime_handle_runs_futures_on_the_client_runtime() {
+        let zk = super::Client::builder("127.0.0.1:1")
+            .build()
+            .expect("build");
+        let name = zk.runtime_handle().block_on(async {
+            tokio::spawn(async { std::thread::current().name().map(str::to_owned) })
+                .await
+                .expect("join")
+        });
+        assert_eq!(name.as_deref(), Some("kazoo-io"));
     }
 }

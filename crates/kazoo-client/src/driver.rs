@@ -400,13 +400,7 @@ impl Driver {
                 watcher,
                 kind,
                 server_path,
-            } => {
-                self.sinks.remove(&watcher);
-                let last = self.core.unregister_watch(kind, &server_path, watcher);
-                if last && self.core.is_connected() {
-                    self.remove_server_watch(now, &server_path);
-                }
-            }
+            } => self.drop_watcher(now, watcher, kind, &server_path),
             Command::RemoveWatches {
                 server_path,
                 kinds,
@@ -423,6 +417,34 @@ impl Driver {
                 self.addrs.clear();
                 self.cycle_connected = true;
             }
+        }
+    }
+
+    /// Forgets a watcher whose handle was dropped. One that already fired (or was never set)
+    /// is gone from the registry: nothing to ask of the server then. An exists request may
+    /// have registered a `Data` watcher as `Exist`, so both are tried.
+    fn drop_watcher(&mut self, now: Instant, watcher: WatcherId, kind: WatchKind, path: &str) {
+        self.sinks.remove(&watcher);
+        if !self.core.watches().contains_watcher(watcher) {
+            return;
+        }
+        let kinds: &[WatchKind] = match kind {
+            WatchKind::Data | WatchKind::Exist => &[WatchKind::Data, WatchKind::Exist],
+            other => &[other],
+        };
+        let mut last = false;
+        for &k in kinds {
+            last |= self.core.unregister_watch(k, path, watcher);
+        }
+        if last && self.core.is_connected() {
+            self.remove_server_watch(now, path);
+        }
+    }
+
+    fn forget_orphan(&mut self, watcher: WatcherId) {
+        let now = Instant::now();
+        for (kind, path) in self.core.watches().registrations_of(watcher) {
+            self.drop_watcher(now, watcher, kind, &path);
         }
     }
 
@@ -536,12 +558,21 @@ impl Driver {
         while let Some(out) = self.core.poll_output() {
             match out {
                 Output::Reply { token, result } => {
+                    let mut orphan = None;
                     if let (Ok(raw), Some((id, sink))) = (&result, token.sink) {
                         if raw.watch_set {
+                            // A one-shot handle dropped while its request was in flight:
+                            // its drop found nothing to forget, so forget it now.
+                            if matches!(&sink, Sink::Once(tx) if tx.is_closed()) {
+                                orphan = Some(id);
+                            }
                             self.sinks.insert(id, sink);
                         }
                     }
                     let _ = token.reply.send(result);
+                    if let Some(id) = orphan {
+                        self.forget_orphan(id);
+                    }
                 }
                 Output::Watch { watchers, event } => self.deliver(watchers, event),
                 Output::State(s) => self.on_state(s),

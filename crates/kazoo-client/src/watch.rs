@@ -55,8 +55,11 @@ impl WatchedEvent {
 /// A one-shot watch: a future that resolves once, with the first event on the watched node.
 ///
 /// It never hangs: on session expiry, auth failure or close it resolves with a terminal event
-/// ([`WatchedEvent::is_terminal`]). Dropping it is fine; the server-side watch stays until it
-/// fires (ZooKeeper has no cheaper way to forget one).
+/// ([`WatchedEvent::is_terminal`]). Dropping it before it fired forgets the watcher, and when
+/// no other watcher of this client needs the server-side watch on that path any more, the
+/// client removes that too (removeWatches, ZooKeeper 3.5.0; watchers of other kinds on the
+/// path are registered again right after). Code that gives up waiting thus leaves no watch
+/// behind on the server.
 ///
 /// ```no_run
 /// # async fn f(client: kazoo_client::Client) -> kazoo_client::Result<()> {
@@ -69,11 +72,30 @@ impl WatchedEvent {
 pub struct Watch {
     rx: oneshot::Receiver<WatchedEvent>,
     path: String,
+    /// Whom to tell when dropped unfired: the watcher, its kind and its server path.
+    forget: Option<Forget>,
+    done: bool,
 }
 
+type Forget = (
+    WatcherId,
+    WatchKind,
+    String,
+    mpsc::WeakUnboundedSender<Command>,
+);
+
 impl Watch {
-    pub(crate) fn new(rx: oneshot::Receiver<WatchedEvent>, path: String) -> Watch {
-        Watch { rx, path }
+    pub(crate) fn new(
+        rx: oneshot::Receiver<WatchedEvent>,
+        path: String,
+        forget: Option<Forget>,
+    ) -> Watch {
+        Watch {
+            rx,
+            path,
+            forget,
+            done: false,
+        }
     }
 
     /// The watched path (chroot-relative).
@@ -86,11 +108,30 @@ impl Future for Watch {
     type Output = WatchedEvent;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
-        match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Ready(Ok(e)) => Poll::Ready(e),
+        let event = match Pin::new(&mut self.rx).poll(cx) {
+            Poll::Ready(Ok(e)) => e,
             // The I/O task is gone: the client was closed or dropped.
-            Poll::Ready(Err(_)) => Poll::Ready(WatchedEvent::closed(&self.path)),
-            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(_)) => WatchedEvent::closed(&self.path),
+            Poll::Pending => return Poll::Pending,
+        };
+        self.done = true;
+        Poll::Ready(event)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Some((watcher, kind, server_path, cmd)) = self.forget.take() {
+            if let Some(cmd) = cmd.upgrade() {
+                let _ = cmd.send(Command::DropWatcher {
+                    watcher,
+                    kind,
+                    server_path,
+                });
+            }
         }
     }
 }

@@ -66,8 +66,15 @@ async fn serve(mut s: TcpStream, script: Script) {
     if read_frame(&mut s).await.is_none() {
         return;
     }
-    let timeout = if matches!(script, Script::Expired) { 0 } else { 1200 };
-    if s.write_all(&connect_response(timeout, 0x1234)).await.is_err() {
+    let timeout = if matches!(script, Script::Expired) {
+        0
+    } else {
+        1200
+    };
+    if s.write_all(&connect_response(timeout, 0x1234))
+        .await
+        .is_err()
+    {
         return;
     }
     if matches!(script, Script::Expired) {
@@ -123,10 +130,16 @@ async fn recovers_after(script: Script) {
     let (hosts, count) = fake(script).await;
     let zk = client(&hosts).await;
     let first = tokio::time::timeout(T, zk.get("/x")).await.unwrap();
-    assert!(matches!(first, Err(Error::ConnectionLoss)), "{script:?}: {first:?}");
+    assert!(
+        matches!(first, Err(Error::ConnectionLoss)),
+        "{script:?}: {first:?}"
+    );
     // The client reconnected (same session) and works against the well-behaved connection.
     let again = tokio::time::timeout(T, zk.get("/x")).await.unwrap();
-    assert!(matches!(again, Err(Error::NoNode { .. })), "{script:?}: {again:?}");
+    assert!(
+        matches!(again, Err(Error::NoNode { .. })),
+        "{script:?}: {again:?}"
+    );
     assert!(count.load(Ordering::SeqCst) >= 2);
     assert_eq!(zk.session_id(), Some(0x1234));
     zk.close().await;
@@ -172,8 +185,10 @@ async fn expired_answer_is_reported_as_lost_then_a_new_session() {
     let pending = zk.get("/queued");
     zk.start(T).await.unwrap_or(());
     let pending = pending.await;
-    let seen = common::wait_state(&mut states, T, |c| c.session == SessionState::ExpiredSession)
-        .await;
+    let seen = common::wait_state(&mut states, T, |c| {
+        c.session == SessionState::ExpiredSession
+    })
+    .await;
     assert_eq!(seen.kazoo, KazooState::Lost);
     common::wait_kazoo(&mut states, KazooState::Connected, T).await;
     assert_eq!(zk.session_id(), Some(0x1234));

@@ -21,7 +21,10 @@ async fn ten_thousand_pipelined_requests_complete_in_order_and_intact() {
         .iter()
         .map(|p| p.rsplit('-').next().unwrap().parse().unwrap())
         .collect();
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "sequence follows call order");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "sequence follows call order"
+    );
 
     let gets: Vec<_> = paths.iter().map(|p| zk.get(p)).collect();
     let datas = futures::future::try_join_all(gets).await.unwrap();

@@ -21,14 +21,18 @@ impl Client {
     fn one_shot(&self, kind: WatchKind, path: &str) -> Result<(WatchSpec, Watch)> {
         let server_path = self.server_path(path, false)?;
         let (tx, rx) = oneshot::channel();
+        let id = self.next_watcher_id();
+        let forget = self
+            .sender()
+            .map(|cmd| (id, kind, server_path.clone(), cmd.downgrade()));
         Ok((
             WatchSpec {
                 kind,
                 server_path,
-                id: self.next_watcher_id(),
+                id,
                 sink: Sink::Once(tx),
             },
-            Watch::new(rx, path.to_owned()),
+            Watch::new(rx, path.to_owned(), forget),
         ))
     }
 

@@ -155,6 +155,7 @@ pub struct SessionCore<T> {
     last_send: Instant,
     last_recv: Instant,
     close_error: Error,
+    disconnected_since: Option<Instant>,
 }
 
 impl<T> std::fmt::Debug for SessionCore<T> {
@@ -194,6 +195,7 @@ impl<T> SessionCore<T> {
             last_send: now,
             last_recv: now,
             close_error: Error::Closed,
+            disconnected_since: None,
         }
     }
 
@@ -304,6 +306,25 @@ impl<T> SessionCore<T> {
 
     /// When [`SessionCore::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        let phase = self.phase_deadline();
+        match (phase, self.give_up_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// A read-only server refuses to resume a global session, so a client allowed to use
+    /// read-only servers that has reached no server for a whole session timeout gives its
+    /// session up (Lost) and asks for a fresh one, which a read-only server can grant. The
+    /// old session is expired by the ensemble by then or soon after (Curator's rule too).
+    fn give_up_deadline(&self) -> Option<Instant> {
+        if !self.cfg.read_only || self.session_id == 0 || self.phase == Phase::Closed {
+            return None;
+        }
+        Some(self.disconnected_since? + self.session_timeout())
+    }
+
+    fn phase_deadline(&self) -> Option<Instant> {
         match self.phase {
             Phase::Connecting { deadline }
             | Phase::Handshake { deadline }
@@ -413,6 +434,17 @@ impl<T> SessionCore<T> {
 
     /// Checks deadlines; call at [`SessionCore::poll_timeout`] (early calls are harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.give_up_deadline().is_some_and(|d| now >= d) {
+            tracing::info!(
+                "no server reachable for a whole session timeout; giving the session up"
+            );
+            self.expire();
+            self.seen_rw = false;
+            self.outputs.push_back(Output::Disconnect(
+                "session given up after a whole session timeout without a server".to_owned(),
+            ));
+            return;
+        }
         match self.phase {
             Phase::Connecting { deadline } | Phase::Handshake { deadline } if now >= deadline => {
                 self.reset(now, "connect timeout".to_owned());
@@ -575,6 +607,11 @@ impl<T> SessionCore<T> {
     // ---- internals ---------------------------------------------------------------------
 
     fn announce(&mut self, s: SessionState) {
+        if s.is_connected() {
+            self.disconnected_since = None;
+        } else if self.disconnected_since.is_none() && self.session_id != 0 {
+            self.disconnected_since = Some(self.last_recv);
+        }
         if self.announced != Some(s) {
             self.announced = Some(s);
             match s {
@@ -720,6 +757,7 @@ impl<T> SessionCore<T> {
         self.password.clear();
         self.negotiated = None;
         self.last_zxid = 0;
+        self.disconnected_since = None;
         self.phase = Phase::Idle;
     }
 
@@ -736,8 +774,9 @@ impl<T> SessionCore<T> {
 
     fn handle_frame(&mut self, now: Instant, frame: Bytes) -> Result<(), String> {
         if let Phase::Handshake { .. } = self.phase {
+            let len = frame.len();
             let resp = ConnectResponse::decode(frame)
-                .map_err(|e| format!("malformed connect response: {e}"))?;
+                .map_err(|e| format!("malformed connect response ({len} bytes): {e}"))?;
             self.handle_connect_response(now, resp);
             return Ok(());
         }

@@ -203,6 +203,19 @@ impl WatchRegistry {
             .collect()
     }
 
+    /// Every (kind, path) under which `watcher` is registered.
+    pub fn registrations_of(&self, watcher: WatcherId) -> Vec<(WatchKind, String)> {
+        WatchKind::ALL
+            .iter()
+            .flat_map(|&k| {
+                self.by_kind[slot(k)]
+                    .iter()
+                    .filter(move |(_, set)| set.contains(&watcher))
+                    .map(move |(path, _)| (k, path.clone()))
+            })
+            .collect()
+    }
+
     /// True when `watcher` is still registered anywhere.
     pub fn contains_watcher(&self, watcher: WatcherId) -> bool {
         self.by_kind

@@ -87,7 +87,13 @@ impl ConnectResponse {
         let _protocol_version = r.read_i32()?;
         let timeout_ms = r.read_i32()?;
         let session_id = r.read_i64()?;
-        let password = r.read_buffer()?.to_vec();
+        // A server refusing the session (not serving yet, or a read-only server asked to
+        // resume a global session) may stop after the session id.
+        let password = if r.is_empty() {
+            Vec::new()
+        } else {
+            r.read_buffer()?.to_vec()
+        };
         let read_only = if r.is_empty() { false } else { r.read_bool()? };
         Ok(ConnectResponse {
             timeout_ms,
