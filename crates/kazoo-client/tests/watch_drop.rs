@@ -1,0 +1,100 @@
+//! Dropping an unfired one-shot watch removes the server-side watch when no other watcher of
+//! the client needs it, and leaves the other watchers on the path working.
+
+mod common;
+
+use bytes::Bytes;
+use common::{chrooted_client, eventually};
+use kazoo_client::{CreateOptions, EventType};
+use kazoo_testkit::ZkServer;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(10);
+
+/// Server paths under `root` that the server holds a watch on (`wchp`).
+fn watched_under(root: &str) -> Vec<String> {
+    let out = ZkServer::shared().four_letter("wchp").expect("wchp");
+    out.lines()
+        .filter(|l| l.starts_with(root))
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn no_watches_left(root: &str) {
+    let root = root.to_owned();
+    eventually(T, || {
+        let root = root.clone();
+        async move { watched_under(&root).is_empty() }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_dropped_exists_or_data_or_child_watch_is_removed_on_the_server() {
+    let (zk, root) = chrooted_client("wdrop1").await;
+    zk.create("/n", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    let (_, missing) = zk.exists_w("/missing").await.unwrap();
+    let (_, _, data) = zk.get_w("/n").await.unwrap();
+    let (_, children) = zk.get_children_w("/n").await.unwrap();
+    assert_eq!(watched_under(&root).len(), 2, "both paths watched");
+    drop((missing, data, children));
+    no_watches_left(&root).await;
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn dropping_one_watcher_keeps_the_others_on_the_path() {
+    let (zk, root) = chrooted_client("wdrop2").await;
+    zk.create("/n", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    let (_, _, first) = zk.get_w("/n").await.unwrap();
+    let (_, _, second) = zk.get_w("/n").await.unwrap();
+    let (_, children) = zk.get_children_w("/n").await.unwrap();
+    drop(first);
+    // The data watch survives through `second`, the child watch is registered again.
+    zk.set("/n", b"x".to_vec(), None).await.unwrap();
+    let e = tokio::time::timeout(T, second).await.unwrap();
+    assert_eq!(e.event_type, EventType::NodeDataChanged);
+    zk.create("/n/c", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    let e = tokio::time::timeout(T, children).await.unwrap();
+    assert_eq!(e.event_type, EventType::NodeChildrenChanged);
+    no_watches_left(&root).await;
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn a_watch_dropped_while_its_request_is_in_flight_is_removed_too() {
+    let (zk, root) = chrooted_client("wdrop3").await;
+    for _ in 0..20 {
+        // The request is sent when called; dropping the future drops the watch before the
+        // reply sets it.
+        drop(zk.exists_w("/missing"));
+    }
+    // A later request is answered after the twenty, so their replies have been handled.
+    zk.sync("/").await.unwrap();
+    no_watches_left(&root).await;
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn a_fired_watch_dropped_later_costs_nothing_and_keeps_other_watches() {
+    let (zk, root) = chrooted_client("wdrop4").await;
+    zk.create("/n", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    let (_, _, fired) = zk.get_w("/n").await.unwrap();
+    zk.set("/n", b"x".to_vec(), None).await.unwrap();
+    // Not polled: the event reaches the handle's channel, then the handle is dropped.
+    let (_, _, later) = zk.get_w("/n").await.unwrap();
+    drop(fired);
+    zk.set("/n", b"y".to_vec(), None).await.unwrap();
+    let e = tokio::time::timeout(T, later).await.unwrap();
+    assert_eq!(e.event_type, EventType::NodeDataChanged);
+    no_watches_left(&root).await;
+    zk.close().await;
+}
