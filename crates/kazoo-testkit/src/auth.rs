@@ -7,8 +7,8 @@ use base64::Engine;
 use sha1::{Digest, Sha1};
 use tempfile::TempDir;
 
-use crate::error::{Result, TestkitError};
 use crate::ensemble::EnsembleBuilder;
+use crate::error::{Result, TestkitError};
 use crate::server::ServerBuilder;
 
 /// ZooKeeper's SASL authentication provider.
@@ -92,7 +92,6 @@ impl SaslUsers {
     pub fn jaas_path(&self) -> PathBuf {
         self.dir.path().join("jaas.conf")
     }
-
 }
 
 /// The ACL id of a digest credential: `user:base64(sha1("user:password"))`, as the server
@@ -192,6 +191,9 @@ mod tests {
     #[test]
     fn digest_ids_match_the_servers() {
         // From ZooKeeper's documentation: super:test.
-        assert_eq!(digest_id("super", "test"), "super:D/InIHSb7yEEbrWz8b9l71RjZJU=");
+        assert_eq!(
+            digest_id("super", "test"),
+            "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
+        );
     }
 }

@@ -113,6 +113,7 @@
 //! `CONNECT=127.0.0.1:a,127.0.0.1:b,127.0.0.1:c` as its first line.
 #![forbid(unsafe_code)]
 
+mod auth;
 mod classpath;
 mod ensemble;
 mod error;
@@ -125,7 +126,9 @@ mod proxy;
 mod server;
 mod settings;
 mod shared_server;
+mod tls;
 
+pub use auth::{digest_id, SaslUsers, SASL_PROVIDER};
 pub use classpath::find_classpath;
 pub use ensemble::{Ensemble, EnsembleBuilder};
 pub use error::{Result, TestkitError};
@@ -133,3 +136,4 @@ pub use four_letter::four_letter_word;
 pub use proxy::{FaultProxy, ProxyMode};
 pub use server::{ServerBuilder, ZkServer};
 pub use shared_server::unique_path;
+pub use tls::{four_letter_word_tls, ClientAuth, TestCa, NETTY_FACTORY, X509_PROVIDER};

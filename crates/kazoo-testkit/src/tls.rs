@@ -135,8 +135,7 @@ impl TestCa {
             let cert = params.signed_by(&key, &ca_cert, &ca_key).map_err(gen)?;
             Ok((cert.pem(), key.serialize_pem()))
         };
-        let (server_cert, server_key) =
-            leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth)?;
+        let (server_cert, server_key) = leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth)?;
         let (client_cert, client_key) =
             leaf("kazoo-test-client", ExtendedKeyUsagePurpose::ClientAuth)?;
 
@@ -245,10 +244,13 @@ impl TestCa {
             TestkitError::InvalidArgument(format!("unusable {what}: {e}"))
         };
         let mut roots = rustls::RootCertStore::empty();
-        let ca = CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).map_err(|e| bad("CA", &e))?;
+        let ca =
+            CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).map_err(|e| bad("CA", &e))?;
         roots.add(ca).map_err(|e| bad("CA", &e))?;
-        let chain = vec![CertificateDer::from_pem_slice(self.client_cert_pem.as_bytes())
-            .map_err(|e| bad("client certificate", &e))?];
+        let chain = vec![
+            CertificateDer::from_pem_slice(self.client_cert_pem.as_bytes())
+                .map_err(|e| bad("client certificate", &e))?,
+        ];
         let key = PrivateKeyDer::from_pem_slice(self.client_key_pem.as_bytes())
             .map_err(|e| bad("client key", &e))?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -284,7 +286,10 @@ impl ServerBuilder {
     /// ```
     pub fn tls(self, ca: &TestCa, client_auth: ClientAuth) -> Self {
         // A port that cannot be found shows up as a start failure on port 0.
-        let port = free_ports(1).ok().and_then(|p| p.first().copied()).unwrap_or(0);
+        let port = free_ports(1)
+            .ok()
+            .and_then(|p| p.first().copied())
+            .unwrap_or(0);
         let keystore = ca.server_keystore_path().display().to_string();
         let truststore = ca.ca_cert_path().display().to_string();
         let with_codec = match find_classpath() {
@@ -327,8 +332,8 @@ impl ZkServer {
         let cfg = std::fs::read_to_string(self.dir().join("zoo.cfg")).ok()?;
         let port = cfg
             .lines()
-            .filter_map(|l| l.strip_prefix("secureClientPort="))
-            .last()?
+            .rev()
+            .find_map(|l| l.strip_prefix("secureClientPort="))?
             .trim()
             .parse::<u16>()
             .ok()?;
@@ -352,12 +357,15 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn four_letter_tls(&self, cmd: &str, ca: &TestCa) -> Result<String> {
-        let addr = self.secure_addr().ok_or(TestkitError::NotRunning(self.addr()))?;
+        let addr = self
+            .secure_addr()
+            .ok_or(TestkitError::NotRunning(self.addr()))?;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match four_letter_word_tls(addr, cmd, Duration::from_secs(5), ca) {
                 Err(TestkitError::FourLetterWord { ref source, .. })
-                    if source.kind() == ErrorKind::ConnectionRefused && Instant::now() < deadline =>
+                    if source.kind() == ErrorKind::ConnectionRefused
+                        && Instant::now() < deadline =>
                 {
                     std::thread::sleep(Duration::from_millis(50));
                 }
