@@ -99,3 +99,126 @@ pub fn spawn_python(root: &str, script: &str) -> Child {
         .spawn()
         .expect("start python")
 }
+
+/// A client on the shared server whose chroot is `root`, connected through a fault proxy
+/// with a short (1.5 s) session timeout, so that [`expire_session`] can end its session.
+pub async fn proxied_client_at(root: &str) -> (Client, kazoo_testkit::FaultProxy) {
+    let proxy = kazoo_testkit::FaultProxy::start(server().addr()).expect("start proxy");
+    let client = Client::builder(&format!("{}{}", proxy.connect_string(), root))
+        .session_timeout(Duration::from_millis(1500))
+        .connect()
+        .await
+        .expect("connect through the proxy");
+    (client, proxy)
+}
+
+/// Ends the session of `client` (made by [`proxied_client_at`]) for real: the proxy drops
+/// its traffic until the server has expired the session (its ephemeral probe node is gone),
+/// then lets it through again, so the client learns of the expiry on reconnecting.
+pub async fn expire_session(client: &Client, proxy: &kazoo_testkit::FaultProxy) {
+    let probe = format!("/expiry-probe-{}", uuid::Uuid::new_v4().simple());
+    client
+        .create(
+            &probe,
+            Vec::new(),
+            &kazoo_client::CreateOptions::new().ephemeral(),
+        )
+        .await
+        .expect("create the expiry probe");
+    let root = client.chroot().unwrap_or("").to_owned();
+    let observer = root_client().await;
+    proxy.set_mode(kazoo_testkit::ProxyMode::Blackhole);
+    let gone = format!("{root}{probe}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while observer.exists(&gone).await.expect("observe").is_some() {
+        assert!(std::time::Instant::now() < deadline, "session not expired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    observer.close().await;
+    proxy.set_mode(kazoo_testkit::ProxyMode::Pass);
+}
+
+/// A Python kazoo process (see [`spawn_python`]) whose printed lines arrive on a channel, so a
+/// test can wait for the next one with a limit; it is killed when dropped.
+pub struct Py {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Py {
+    /// Starts `script` under `root` (as [`spawn_python`]).
+    pub fn start(root: &str, script: &str) -> Py {
+        let mut child = spawn_python(root, script);
+        let out = child.stdout.take().expect("python stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Py { child, lines }
+    }
+
+    /// The next line the process printed, waiting at most 30 s; panics naming `what` when the
+    /// process ended or stayed silent.
+    pub fn line(&mut self, what: &str) -> String {
+        match self.lines.recv_timeout(Duration::from_secs(30)) {
+            Ok(l) => l,
+            Err(e) => panic!("python printed no {what}: {e:?}"),
+        }
+    }
+
+    /// Waits (in a blocking task) for the next line: for use from async tests.
+    pub async fn line_async(&mut self, what: &str) -> String {
+        tokio::task::block_in_place(|| self.line(what))
+    }
+
+    /// Writes one line to the process's stdin.
+    pub fn send(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("python stdin");
+        writeln!(stdin, "{line}").expect("write to python");
+        stdin.flush().expect("flush python stdin");
+    }
+
+    /// Waits for the process to exit and asserts success.
+    pub fn finish(mut self) {
+        drop(self.child.stdin.take());
+        let status = self.child.wait().expect("wait for python");
+        assert!(status.success(), "python failed: {status}");
+    }
+}
+
+impl Drop for Py {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Waits (up to 20 s) until the server holds a watch on `path` (server-absolute): the point
+/// where a waiter is known to be waiting. Polls `wchp`: the server offers no event for it.
+pub fn wait_for_watch_on(path: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !watched_paths_under(path).iter().any(|p| p == path) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no watch appeared on {path}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// [`wait_for_watch_on`] from async code.
+pub async fn wait_for_watch(path: &str) {
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || wait_for_watch_on(&path))
+        .await
+        .expect("wait for watch");
+}
