@@ -9,6 +9,7 @@ use crate::hosts::{resolve_all, HostList};
 use crate::session::watches::{WatchKind, WatcherId};
 use crate::session::{Output, RawReply, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
+use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
 use crate::watch::WatchedEvent;
 use bytes::BytesMut;
 use kazoo_proto::{EventType, OpCode, RemoveWatchesRequest, WatcherType};
@@ -20,8 +21,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
+use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// Where a watcher's events go.
@@ -78,6 +78,9 @@ pub(crate) struct Snapshot {
     pub password: Vec<u8>,
     pub negotiated: Option<Duration>,
     pub server: Option<SocketAddr>,
+    /// Why the last connection attempt failed, when TLS was the reason (cleared once
+    /// connected): what `start` reports instead of a bare timeout.
+    pub last_tls_error: Option<TlsError>,
 }
 
 /// State shared between the task and the handles.
@@ -137,9 +140,10 @@ pub(crate) struct DriverConfig {
     pub auth: Vec<(String, Vec<u8>)>,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
+    pub tls: Option<TlsConnector>,
 }
 
-type ConnectFuture = Pin<Box<dyn Future<Output = std::io::Result<TcpStream>> + Send>>;
+type ConnectFuture = Pin<Box<dyn Future<Output = std::io::Result<Transport>> + Send>>;
 
 pub(crate) struct Driver {
     core: SessionCore<Token>,
@@ -152,8 +156,8 @@ pub(crate) struct Driver {
     backoff: Duration,
     next_attempt: Option<Instant>,
     connecting: Option<(SocketAddr, ConnectFuture)>,
-    rd: Option<OwnedReadHalf>,
-    wr: Option<OwnedWriteHalf>,
+    rd: Option<ReadHalf<Transport>>,
+    wr: Option<WriteHalf<Transport>>,
     current: Option<SocketAddr>,
     rbuf: BytesMut,
     wbuf: BytesMut,
@@ -166,7 +170,7 @@ pub(crate) struct Driver {
 
 enum Wake {
     Cmd(Option<Command>),
-    Connected(std::io::Result<TcpStream>),
+    Connected(std::io::Result<Transport>),
     Read(std::io::Result<usize>),
     Wrote(std::io::Result<usize>),
     Timer,
@@ -244,7 +248,11 @@ impl Driver {
                 Wake::Connected(res) => self.on_connected(now, res),
                 Wake::Read(Ok(0)) => self.lost(now, "the server closed the connection"),
                 Wake::Read(Ok(_)) => self.core.handle_read(now, &mut self.rbuf),
-                Wake::Read(Err(e)) => self.lost(now, &format!("read error: {e}")),
+                Wake::Read(Err(e)) => {
+                    // A server refusing our client certificate says so only now, in TLS 1.3.
+                    self.note_tls_failure(&e);
+                    self.lost(now, &format!("read error: {e}"))
+                }
                 Wake::Wrote(Ok(_)) => {}
                 Wake::Wrote(Err(e)) => self.lost(now, &format!("write error: {e}")),
                 Wake::Timer => self.core.handle_timeout(now),
@@ -332,8 +340,11 @@ impl Driver {
         self.core.handle_connecting(now);
         let limit = self.core.connect_timeout();
         tracing::debug!(%addr, "connecting");
+        let tls = self.cfg.tls.clone();
+        let hosts = self.cfg.hosts.clone();
         let fut: ConnectFuture = Box::pin(async move {
-            match tokio::time::timeout(limit, TcpStream::connect(addr)).await {
+            let open = open_transport(addr, tls.as_ref(), &hosts);
+            match tokio::time::timeout(limit, open).await {
                 Ok(r) => r,
                 Err(_) => Err(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
@@ -345,13 +356,13 @@ impl Driver {
         Ok(())
     }
 
-    fn on_connected(&mut self, now: Instant, res: std::io::Result<TcpStream>) {
+    fn on_connected(&mut self, now: Instant, res: std::io::Result<Transport>) {
         let addr = self.connecting.take().map(|(a, _)| a);
         match res {
             Ok(stream) => {
-                let _ = stream.set_nodelay(true);
-                tracing::info!(addr = ?addr, "TCP connection established");
-                let (rd, wr) = stream.into_split();
+                let tls = self.cfg.tls.is_some();
+                tracing::info!(addr = ?addr, tls, "connection established");
+                let (rd, wr) = tokio::io::split(stream);
                 self.rd = Some(rd);
                 self.wr = Some(wr);
                 self.rbuf.clear();
@@ -362,8 +373,15 @@ impl Driver {
             }
             Err(e) => {
                 tracing::info!(addr = ?addr, error = %e, "connection attempt failed");
+                self.note_tls_failure(&e);
                 self.core.handle_transport_lost(now, &e.to_string());
             }
+        }
+    }
+
+    fn note_tls_failure(&mut self, e: &std::io::Error) {
+        if let Some(t) = tls_error_of(e) {
+            self.shared.snapshot().last_tls_error = Some(t);
         }
     }
 
@@ -547,7 +565,8 @@ impl Driver {
         let current = self.current;
         let tx = self.probe_tx.clone();
         let limit = self.core.connect_timeout();
-        self.probe = Some(tokio::spawn(probe_rw(hosts, current, tx, limit)));
+        let tls = self.cfg.tls.clone();
+        self.probe = Some(tokio::spawn(probe_rw(hosts, current, tx, limit, tls)));
     }
 
     /// Moves what the core produced to the socket buffer and to the channels.
@@ -613,6 +632,9 @@ impl Driver {
             snap.password = self.core.password().to_vec();
             snap.negotiated = self.core.negotiated_timeout();
             snap.server = if s.is_connected() { self.current } else { None };
+            if s.is_connected() {
+                snap.last_tls_error = None;
+            }
         }
         if s.is_connected() {
             self.cycle_connected = true;
@@ -627,7 +649,10 @@ impl Driver {
     }
 }
 
-async fn read_opt(rd: &mut Option<OwnedReadHalf>, buf: &mut BytesMut) -> std::io::Result<usize> {
+async fn read_opt(
+    rd: &mut Option<ReadHalf<Transport>>,
+    buf: &mut BytesMut,
+) -> std::io::Result<usize> {
     match rd {
         Some(r) => {
             if buf.capacity() - buf.len() < 8192 {
@@ -639,14 +664,17 @@ async fn read_opt(rd: &mut Option<OwnedReadHalf>, buf: &mut BytesMut) -> std::io
     }
 }
 
-async fn write_opt(wr: &mut Option<OwnedWriteHalf>, buf: &mut BytesMut) -> std::io::Result<usize> {
+async fn write_opt(
+    wr: &mut Option<WriteHalf<Transport>>,
+    buf: &mut BytesMut,
+) -> std::io::Result<usize> {
     match wr {
         Some(w) => w.write_buf(buf).await,
         None => std::future::pending().await,
     }
 }
 
-async fn connect_opt(c: &mut Option<(SocketAddr, ConnectFuture)>) -> std::io::Result<TcpStream> {
+async fn connect_opt(c: &mut Option<(SocketAddr, ConnectFuture)>) -> std::io::Result<Transport> {
     match c {
         Some((_, f)) => f.await,
         None => std::future::pending().await,
@@ -660,6 +688,7 @@ async fn probe_rw(
     current: Option<SocketAddr>,
     tx: mpsc::UnboundedSender<SocketAddr>,
     limit: Duration,
+    tls: Option<TlsConnector>,
 ) {
     let mut pause = Duration::from_millis(200);
     loop {
@@ -667,7 +696,9 @@ async fn probe_rw(
             if Some(addr) == current {
                 continue;
             }
-            if let Ok(answer) = crate::ops::admin::four_letter(addr, "isro", limit).await {
+            let answer =
+                crate::ops::admin::four_letter(addr, "isro", limit, tls.as_ref(), &hosts).await;
+            if let Ok(answer) = answer {
                 if answer.trim() == "rw" {
                     let _ = tx.send(addr);
                     return;

@@ -183,6 +183,11 @@ pub enum Error {
     /// A socket-level error (connect refused, reset...).
     #[error("I/O error: {0}")]
     Io(Arc<std::io::Error>),
+    /// TLS could not be set up: unusable settings, a server certificate that fails
+    /// verification (wrong CA, wrong name), or a refused handshake (see
+    /// [`crate::tls::TlsError`]).
+    #[error("{0}")]
+    Tls(crate::tls::TlsError),
     /// A transaction failed; `index` is the first failing op, `error` its error.
     #[error("transaction op {index} failed: {error}")]
     Transaction {

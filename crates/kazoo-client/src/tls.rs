@@ -6,12 +6,14 @@
 //! client checks hostnames by default too (`zookeeper.ssl.hostnameVerification`); kazoo does
 //! not (`check_hostname=False`), which [`TlsConfig::verify_hostname`] reproduces.
 
+use crate::hosts::HostList;
 use std::fmt;
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tokio_rustls::rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
 };
@@ -350,6 +352,68 @@ impl TlsConnector {
     }
 }
 
+/// The byte stream the I/O task owns: plain TCP or TLS over it.
+pub(crate) trait AsyncReadWrite: AsyncRead + AsyncWrite + Send + Unpin {}
+
+impl<S: AsyncRead + AsyncWrite + Send + Unpin> AsyncReadWrite for S {}
+
+/// A connection to one server, whichever the transport.
+pub(crate) type Transport = Box<dyn AsyncReadWrite>;
+
+/// Opens TCP to `addr` and, when `tls` is set, runs the TLS handshake on it, checking the
+/// certificate against the host of `hosts` that resolved to `addr`. A TLS failure comes back
+/// inside the `io::Error` ([`tls_error_of`] finds it).
+pub(crate) async fn open_transport(
+    addr: SocketAddr,
+    tls: Option<&TlsConnector>,
+    hosts: &HostList,
+) -> io::Result<Transport> {
+    let tcp = TcpStream::connect(addr).await?;
+    let _ = tcp.set_nodelay(true);
+    match tls {
+        None => Ok(Box::new(tcp)),
+        Some(connector) => {
+            let host = host_for(hosts, addr).await;
+            let stream = connector
+                .connect(tcp, &host)
+                .await
+                .map_err(io::Error::other)?;
+            Ok(Box::new(stream))
+        }
+    }
+}
+
+/// The connect-string host that `addr` came from, so that TLS checks the name the user
+/// wrote; the address itself when no host matches.
+async fn host_for(hosts: &HostList, addr: SocketAddr) -> String {
+    for spec in hosts.hosts.iter().filter(|s| s.port == addr.port()) {
+        match spec.host.parse::<IpAddr>() {
+            Ok(ip) if ip == addr.ip() => return spec.host.clone(),
+            Ok(_) => {}
+            Err(_) => {
+                let found = tokio::net::lookup_host((spec.host.as_str(), spec.port)).await;
+                if let Ok(mut found) = found {
+                    if found.any(|a| a == addr) {
+                        return spec.host.clone();
+                    }
+                }
+            }
+        }
+    }
+    addr.ip().to_string()
+}
+
+/// The TLS failure inside an I/O error of [`open_transport`] or of a TLS stream, if any.
+pub(crate) fn tls_error_of(e: &io::Error) -> Option<TlsError> {
+    let inner = e.get_ref()?;
+    if let Some(t) = inner.downcast_ref::<TlsError>() {
+        return Some(t.clone());
+    }
+    inner
+        .downcast_ref::<rustls::Error>()
+        .map(TlsError::from_rustls)
+}
+
 /// What went wrong setting up or running TLS.
 ///
 /// ```
@@ -401,11 +465,17 @@ impl TlsError {
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         {
-            Some(rustls::Error::InvalidCertificate(c)) => {
+            Some(r) => TlsError::from_rustls(r),
+            None => TlsError::Io(e.to_string()),
+        }
+    }
+
+    fn from_rustls(e: &rustls::Error) -> TlsError {
+        match e {
+            rustls::Error::InvalidCertificate(c) => {
                 TlsError::CertificateVerification(describe_cert_error(c))
             }
-            Some(other) => TlsError::Handshake(other.to_string()),
-            None => TlsError::Io(e.to_string()),
+            other => TlsError::Handshake(other.to_string()),
         }
     }
 
@@ -424,6 +494,10 @@ fn describe_cert_error(e: &CertificateError) -> String {
     match e {
         CertificateError::UnknownIssuer => {
             "the server's certificate is not signed by a trusted CA (unknown issuer)".into()
+        }
+        // A trusted CA has the issuer's name but did not sign it: another CA of that name.
+        CertificateError::BadSignature => {
+            "the server's certificate is not signed by a trusted CA (bad signature)".into()
         }
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             format!("the server's certificate does not name the host connected to ({e})")

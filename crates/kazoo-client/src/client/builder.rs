@@ -3,6 +3,8 @@
 use super::{Client, ClientConfig};
 use crate::error::{Error, Result};
 use crate::hosts::HostList;
+use crate::sasl::SaslCredentials;
+use crate::tls::TlsConfig;
 use kazoo_proto::Acl;
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ use std::time::Duration;
 pub struct ClientBuilder {
     hosts: String,
     cfg: ClientConfig,
+    tls: Option<TlsConfig>,
 }
 
 impl ClientBuilder {
@@ -29,6 +32,7 @@ impl ClientBuilder {
         ClientBuilder {
             hosts: hosts.to_owned(),
             cfg: ClientConfig::default(),
+            tls: None,
         }
     }
 
@@ -72,6 +76,58 @@ impl ClientBuilder {
         self.auth("digest", format!("{user}:{password}").into_bytes())
     }
 
+    /// Connects with TLS (to the servers' `secureClientPort`, ZooKeeper's Netty connection
+    /// factory); four-letter words go over TLS too. The settings are loaded by
+    /// [`ClientBuilder::build`], which reports unusable ones as [`Error::Tls`].
+    ///
+    /// ```no_run
+    /// # async fn f() -> kazoo_client::Result<()> {
+    /// use kazoo_client::tls::TlsConfig;
+    /// let client = kazoo_client::Client::builder("zk1.example.com:2281")
+    ///     .tls(TlsConfig::new().ca_file("/etc/zookeeper/ca.pem"))
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Logs in with SASL on every connection, before anything else is sent and before
+    /// `Connected` is announced; refused credentials end the session with
+    /// [`Error::AuthFailed`].
+    ///
+    /// ```no_run
+    /// # async fn f() -> kazoo_client::Result<()> {
+    /// use kazoo_client::sasl::SaslCredentials;
+    /// let client = kazoo_client::Client::builder("127.0.0.1:2181")
+    ///     .sasl(SaslCredentials::digest_md5("alice", "secret"))
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn sasl(mut self, credentials: SaslCredentials) -> Self {
+        self.cfg.sasl = Some(credentials);
+        self
+    }
+
+    /// SASL DIGEST-MD5 with a user of the server's JAAS `Server` section (kazoo's
+    /// `sasl_options={"mechanism": "DIGEST-MD5", ...}`); the session then carries the ACL id
+    /// `sasl:<user>`.
+    ///
+    /// ```no_run
+    /// # async fn f() -> kazoo_client::Result<()> {
+    /// let client = kazoo_client::Client::builder("127.0.0.1:2181")
+    ///     .sasl_digest("alice", "secret")
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn sasl_digest(self, user: &str, password: &str) -> Self {
+        self.sasl(SaslCredentials::digest_md5(user, password))
+    }
+
     /// The ACL given to created nodes when the call names none (default: open to anyone).
     pub fn default_acl(mut self, acl: Vec<Acl>) -> Self {
         self.cfg.default_acl = acl;
@@ -107,8 +163,11 @@ impl ClientBuilder {
     }
 
     /// Builds a client without starting it; call [`Client::start`].
-    pub fn build(self) -> Result<Client> {
+    pub fn build(mut self) -> Result<Client> {
         let hosts = HostList::parse(&self.hosts)?;
+        if let Some(tls) = &self.tls {
+            self.cfg.tls = Some(tls.connector().map_err(Error::Tls)?);
+        }
         if self.cfg.session_timeout.is_zero() {
             return Err(Error::Config("the session timeout must not be zero".into()));
         }

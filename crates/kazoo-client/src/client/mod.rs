@@ -13,9 +13,11 @@ pub use builder::ClientBuilder;
 use crate::driver::{Command, Driver, DriverConfig, Shared, Sink, Token};
 use crate::error::{Error, Result};
 use crate::hosts::HostList;
+use crate::sasl::SaslCredentials;
 use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
 use crate::session::{RawReply, Request, SessionConfig};
 use crate::state::{KazooState, SessionState, StateChange};
+use crate::tls::TlsConnector;
 use bytes::BytesMut;
 use futures::Stream;
 use kazoo_proto::{Acl, ErrorCode, OpCode, Reader, Response};
@@ -42,6 +44,8 @@ pub(crate) struct ClientConfig {
     pub max_request_size: usize,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
+    pub tls: Option<TlsConnector>,
+    pub sasl: Option<SaslCredentials>,
 }
 
 impl Default for ClientConfig {
@@ -58,6 +62,8 @@ impl Default for ClientConfig {
             max_request_size: 0xfffff,
             backoff_initial: Duration::from_millis(50),
             backoff_max: Duration::from_secs(2),
+            tls: None,
+            sasl: None,
         }
     }
 }
@@ -77,6 +83,8 @@ impl fmt::Debug for ClientConfig {
                 "resume",
                 &self.resume.as_ref().map(|(id, _)| format!("{id:#x}")),
             )
+            .field("tls", &self.tls)
+            .field("sasl", &self.sasl)
             .finish_non_exhaustive()
     }
 }
@@ -220,7 +228,8 @@ impl Client {
 
     /// Starts the I/O task (if not running) and waits until connected, at most `timeout`.
     /// On timeout the client is stopped again and [`Error::Timeout`] returned (kazoo's
-    /// `start(timeout)`). Must run inside a tokio runtime.
+    /// `start(timeout)`), or [`Error::Tls`] when TLS refused the last connection attempt
+    /// (wrong CA, a client certificate the server demands). Must run inside a tokio runtime.
     ///
     /// ```no_run
     /// # async fn f() -> kazoo_client::Result<()> {
@@ -238,8 +247,18 @@ impl Client {
                 Err(e)
             }
             Err(_) => {
+                // A TLS refusal (wrong CA, a client certificate the server wants) would
+                // otherwise hide behind the timeout.
+                let tls = self
+                    .inner
+                    .shared
+                    .snapshot
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .last_tls_error
+                    .take();
                 self.close().await;
-                Err(Error::Timeout)
+                Err(tls.map_or(Error::Timeout, Error::Tls))
             }
         }
     }
@@ -257,6 +276,7 @@ impl Client {
                 session_timeout: cfg.session_timeout,
                 read_only: cfg.read_only,
                 chroot: hosts.chroot().map(str::to_owned),
+                sasl: cfg.sasl.clone(),
             },
             hosts,
             randomize_hosts: cfg.randomize_hosts,
@@ -264,6 +284,7 @@ impl Client {
             auth: cfg.auth.clone(),
             backoff_initial: cfg.backoff_initial,
             backoff_max: cfg.backoff_max,
+            tls: cfg.tls.clone(),
         };
         let driver = Driver::new(dcfg, rx, self.inner.shared.clone());
         let handle = tokio::spawn(driver.run().instrument(tracing::info_span!("zk_io")));

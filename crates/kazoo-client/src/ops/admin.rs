@@ -4,6 +4,8 @@
 use crate::client::Client;
 use crate::driver::Command;
 use crate::error::{Error, Result};
+use crate::hosts::HostList;
+use crate::tls::{open_transport, tls_error_of, TlsConnector};
 use bytes::Bytes;
 use kazoo_proto::{
     ClientInfo, GetAllChildrenNumberRequest, GetDataRequest, GetEphemeralsRequest, ReconfigRequest,
@@ -18,14 +20,26 @@ use tokio::sync::oneshot;
 /// The znode holding the dynamic configuration (never chrooted).
 const CONFIG_NODE: &str = "/zookeeper/config";
 
-/// Sends a four-letter word on its own connection and returns the answer (servers from 3.5
-/// answer only the words listed in `4lw.commands.whitelist`).
-pub(crate) async fn four_letter(addr: SocketAddr, cmd: &str, limit: Duration) -> Result<String> {
+/// Sends a four-letter word on its own connection (TLS when the client uses TLS) and returns
+/// the answer (servers from 3.5 answer only the words listed in `4lw.commands.whitelist`).
+pub(crate) async fn four_letter(
+    addr: SocketAddr,
+    cmd: &str,
+    limit: Duration,
+    tls: Option<&TlsConnector>,
+    hosts: &HostList,
+) -> Result<String> {
     let run = async {
-        let mut s = tokio::net::TcpStream::connect(addr).await?;
+        let mut s = open_transport(addr, tls, hosts).await?;
         s.write_all(cmd.as_bytes()).await?;
+        s.flush().await?;
         let mut out = Vec::new();
-        s.read_to_end(&mut out).await?;
+        match s.read_to_end(&mut out).await {
+            Ok(_) => {}
+            // The server closes after answering, without a TLS close_notify.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && tls.is_some() => {}
+            Err(e) => return Err(e),
+        }
         Ok::<_, std::io::Error>(out)
     };
     match tokio::time::timeout(limit, run).await {
@@ -249,7 +263,25 @@ impl Client {
     /// ```
     pub async fn command(&self, cmd: &str) -> Result<String> {
         let addr = self.current_server().ok_or(Error::ConnectionLoss)?;
-        four_letter(addr, cmd, Duration::from_secs(10)).await
+        let tls = self
+            .inner
+            .cfg
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tls
+            .clone();
+        let hosts = self
+            .inner
+            .hosts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        four_letter(addr, cmd, Duration::from_secs(10), tls.as_ref(), &hosts)
+            .await
+            .map_err(|e| match &e {
+                Error::Io(io) => tls_error_of(io).map_or(e, Error::Tls),
+                _ => e,
+            })
     }
 
     /// The version of the connected server as `(major, minor, patch)` (kazoo's

@@ -23,6 +23,8 @@ pub mod wire;
 mod tests;
 
 use crate::error::Error;
+use crate::sasl::exchange::{SaslExchange, SaslProgress};
+use crate::sasl::SaslCredentials;
 use crate::state::SessionState;
 use crate::watch::WatchedEvent;
 use bytes::{Bytes, BytesMut};
@@ -42,6 +44,9 @@ pub struct SessionConfig {
     pub read_only: bool,
     /// The chroot (without trailing slash), stripped from notification paths.
     pub chroot: Option<String>,
+    /// SASL credentials to log in with on every connection, right after the handshake and
+    /// before auth replay, watch replay and queued requests (`Debug` hides the password).
+    pub sasl: Option<SaslCredentials>,
 }
 
 /// A request on its way to the server: an encoded frame whose xid (bytes 4..8) the machine
@@ -102,6 +107,8 @@ enum Phase {
     Connecting { deadline: Instant },
     /// The handshake was sent; waiting for its answer.
     Handshake { deadline: Instant },
+    /// Session established; logging in with SASL before anything else is sent.
+    Sasl { read_only: bool, deadline: Instant },
     /// Session established; replaying auth before announcing the connection.
     Syncing { read_only: bool },
     /// Session established and announced.
@@ -156,6 +163,7 @@ pub struct SessionCore<T> {
     last_recv: Instant,
     close_error: Error,
     disconnected_since: Option<Instant>,
+    sasl: Option<SaslExchange>,
 }
 
 impl<T> std::fmt::Debug for SessionCore<T> {
@@ -196,6 +204,7 @@ impl<T> SessionCore<T> {
             last_recv: now,
             close_error: Error::Closed,
             disconnected_since: None,
+            sasl: None,
         }
     }
 
@@ -328,6 +337,7 @@ impl<T> SessionCore<T> {
         match self.phase {
             Phase::Connecting { deadline }
             | Phase::Handshake { deadline }
+            | Phase::Sasl { deadline, .. }
             | Phase::Closing { deadline } => Some(deadline),
             Phase::Syncing { .. } | Phase::Connected { .. } => Some(
                 (self.last_recv + self.read_timeout()).min(self.last_send + self.ping_interval()),
@@ -399,6 +409,7 @@ impl<T> SessionCore<T> {
         if !matches!(
             self.phase,
             Phase::Handshake { .. }
+                | Phase::Sasl { .. }
                 | Phase::Syncing { .. }
                 | Phase::Connected { .. }
                 | Phase::Closing { .. }
@@ -418,6 +429,7 @@ impl<T> SessionCore<T> {
             if !matches!(
                 self.phase,
                 Phase::Handshake { .. }
+                    | Phase::Sasl { .. }
                     | Phase::Syncing { .. }
                     | Phase::Connected { .. }
                     | Phase::Closing { .. }
@@ -448,6 +460,9 @@ impl<T> SessionCore<T> {
         match self.phase {
             Phase::Connecting { deadline } | Phase::Handshake { deadline } if now >= deadline => {
                 self.reset(now, "connect timeout".to_owned());
+            }
+            Phase::Sasl { deadline, .. } if now >= deadline => {
+                self.reset(now, "SASL authentication timed out".to_owned());
             }
             Phase::Closing { deadline } if now >= deadline => {
                 self.finish_close();
@@ -625,9 +640,7 @@ impl<T> SessionCore<T> {
     }
 
     fn take_xid(&mut self) -> i32 {
-        let x = self.next_xid;
-        self.next_xid = if x >= i32::MAX - 1 { 1 } else { x + 1 };
-        x
+        bump_xid(&mut self.next_xid)
     }
 
     fn send_request(&mut self, now: Instant, req: Request<T>) {
@@ -783,6 +796,16 @@ impl<T> SessionCore<T> {
         let mut r = Reader::new(frame);
         let hdr =
             ReplyHeader::decode(&mut r).map_err(|e| format!("malformed reply header: {e}"))?;
+        if hdr.err == ErrorCode::SessionClosedRequireSasl.code() {
+            // The server requires SASL (`enforce.auth.enabled` / `sessionRequireClientSASLAuth`)
+            // and closes the connection of a client that did not log in: reconnecting would
+            // only be refused again.
+            self.fail_authentication(Error::SessionClosedRequireSasl);
+            return Ok(());
+        }
+        if let Phase::Sasl { read_only, .. } = self.phase {
+            return self.handle_sasl_reply(now, hdr, r, read_only);
+        }
         match hdr.xid {
             xid::NOTIFICATION => self.handle_notification(r),
             xid::PING => Ok(()),
@@ -821,6 +844,27 @@ impl<T> SessionCore<T> {
             self.seen_rw = true;
         }
         let read_only = resp.read_only;
+        self.last_send = now;
+        if let Some(creds) = &self.cfg.sasl {
+            let mut exchange = SaslExchange::new(creds);
+            let xid = self.take_xid();
+            if let Err(e) = exchange.start(xid, &mut self.transmit) {
+                self.reset(now, format!("cannot start SASL authentication: {e}"));
+                return;
+            }
+            self.sasl = Some(exchange);
+            self.phase = Phase::Sasl {
+                read_only,
+                deadline: now + self.connect_timeout(),
+            };
+            return;
+        }
+        self.finish_handshake(now, read_only);
+    }
+
+    /// After the handshake (and the SASL login): replays auth and watches, sends what was
+    /// queued, and announces the connection once the auth replies are in.
+    fn finish_handshake(&mut self, now: Instant, read_only: bool) {
         for a in self.auth.clone() {
             wire::write_auth(&mut self.transmit, &a.scheme, &a.credential);
             let token = self
@@ -875,22 +919,77 @@ impl<T> SessionCore<T> {
         }
     }
 
+    /// A reply during the SASL login: the next token goes out, or the login is done and the
+    /// handshake finishes, or it failed for good.
+    fn handle_sasl_reply(
+        &mut self,
+        now: Instant,
+        hdr: ReplyHeader,
+        r: Reader,
+        read_only: bool,
+    ) -> Result<(), String> {
+        if hdr.xid == xid::PING || hdr.xid == xid::NOTIFICATION {
+            return Ok(());
+        }
+        let Some(exchange) = self.sasl.as_mut() else {
+            return Err("SASL reply without a SASL exchange".to_owned());
+        };
+        if !exchange.awaits(hdr.xid) {
+            return Err(format!(
+                "unexpected xid {} during SASL authentication",
+                hdr.xid
+            ));
+        }
+        if hdr.zxid > 0 {
+            self.last_zxid = hdr.zxid;
+        }
+        let next_xid = &mut self.next_xid;
+        let progress =
+            exchange.handle_reply(hdr.err, r.rest(), || bump_xid(next_xid), &mut self.transmit);
+        match progress {
+            Ok(SaslProgress::Pending) => {
+                self.last_send = now;
+                Ok(())
+            }
+            Ok(SaslProgress::Done) => {
+                self.sasl = None;
+                self.finish_handshake(now, read_only);
+                Ok(())
+            }
+            Err(e @ (Error::AuthFailed | Error::SessionClosedRequireSasl)) => {
+                self.sasl = None;
+                self.fail_authentication(e);
+                Ok(())
+            }
+            Err(e) => {
+                self.sasl = None;
+                Err(format!("SASL authentication failed: {e}"))
+            }
+        }
+    }
+
+    /// The server refused our credentials (or demands ones we lack): the session ends here,
+    /// with `AuthFailed`, and every pending call fails with `err`.
+    fn fail_authentication(&mut self, err: Error) {
+        tracing::warn!(error = %err, "authentication failed; closing the client");
+        self.close_error = err.clone();
+        self.fail_everything(err, KeeperState::AuthFailed);
+        self.phase = Phase::Closed;
+        self.announce(SessionState::AuthFailed);
+        self.outputs
+            .push_back(Output::Disconnect("authentication failed".to_owned()));
+    }
+
     fn handle_auth_reply(&mut self, err: i32) {
         let token = self.auth_in_flight.pop_front().flatten();
         if err == ErrorCode::AuthFailed.code() {
-            tracing::warn!("authentication failed");
             if let Some(token) = token {
                 self.outputs.push_back(Output::Reply {
                     token,
                     result: Err(Error::AuthFailed),
                 });
             }
-            self.close_error = Error::AuthFailed;
-            self.fail_everything(Error::AuthFailed, KeeperState::AuthFailed);
-            self.phase = Phase::Closed;
-            self.announce(SessionState::AuthFailed);
-            self.outputs
-                .push_back(Output::Disconnect("authentication failed".to_owned()));
+            self.fail_authentication(Error::AuthFailed);
             return;
         }
         if let Some(token) = token {
@@ -1000,6 +1099,13 @@ impl<T> SessionCore<T> {
         }
         Ok(())
     }
+}
+
+/// Hands out `*next` and advances it, wrapping to 1 before `i32::MAX`.
+fn bump_xid(next: &mut i32) -> i32 {
+    let x = *next;
+    *next = if x >= i32::MAX - 1 { 1 } else { x + 1 };
+    x
 }
 
 fn list_for(sw: &mut SetWatches2, kind: WatchKind) -> &mut Vec<String> {

@@ -12,6 +12,7 @@ fn core(now: Instant) -> SessionCore<u32> {
             session_timeout: T,
             read_only: false,
             chroot: Some("/app".into()),
+            sasl: None,
         },
         now,
     )
@@ -467,6 +468,7 @@ fn read_only_server_is_announced_and_session_not_resumed_until_rw_seen() {
             session_timeout: T,
             read_only: true,
             chroot: None,
+            sasl: None,
         },
         t0,
     );
