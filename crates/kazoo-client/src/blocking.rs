@@ -16,6 +16,7 @@
 //! # Ok::<(), kazoo_client::Error>(())
 //! ```
 
+use crate::data::IntoData;
 use crate::error::{Error, Result};
 use crate::{
     Acl, AddWatchMode, ClientInfo, CreateOptions, KazooState, OpResult, ReadOp, ReadResult,
@@ -200,12 +201,7 @@ pub struct Transaction {
 
 impl Transaction {
     /// Adds a create.
-    pub fn create(
-        &mut self,
-        path: &str,
-        data: impl Into<Bytes>,
-        opts: &CreateOptions,
-    ) -> &mut Self {
+    pub fn create(&mut self, path: &str, data: impl IntoData, opts: &CreateOptions) -> &mut Self {
         self.inner.create(path, data, opts);
         self
     }
@@ -215,12 +211,7 @@ impl Transaction {
         self
     }
     /// Adds a set-data.
-    pub fn set_data(
-        &mut self,
-        path: &str,
-        data: impl Into<Bytes>,
-        version: Option<i32>,
-    ) -> &mut Self {
+    pub fn set_data(&mut self, path: &str, data: impl IntoData, version: Option<i32>) -> &mut Self {
         self.inner.set_data(path, data, version);
         self
     }
@@ -337,19 +328,14 @@ impl Client {
     }
 
     /// See [`crate::Client::create`].
-    pub fn create(
-        &self,
-        path: &str,
-        data: impl Into<Bytes>,
-        opts: &CreateOptions,
-    ) -> Result<String> {
+    pub fn create(&self, path: &str, data: impl IntoData, opts: &CreateOptions) -> Result<String> {
         self.run(self.inner.create(path, data, opts))
     }
     /// See [`crate::Client::create_with_stat`].
     pub fn create_with_stat(
         &self,
         path: &str,
-        data: impl Into<Bytes>,
+        data: impl IntoData,
         opts: &CreateOptions,
     ) -> Result<(String, Stat)> {
         self.run(self.inner.create_with_stat(path, data, opts))
@@ -390,7 +376,7 @@ impl Client {
         self.run(self.inner.get_children_with_stat(path))
     }
     /// See [`crate::Client::set`].
-    pub fn set(&self, path: &str, data: impl Into<Bytes>, version: Option<i32>) -> Result<Stat> {
+    pub fn set(&self, path: &str, data: impl IntoData, version: Option<i32>) -> Result<Stat> {
         self.run(self.inner.set(path, data, version))
     }
     /// See [`crate::Client::delete`].

@@ -26,6 +26,7 @@
 
 pub mod blocking;
 mod client;
+mod data;
 mod driver;
 pub mod error;
 pub mod hosts;
@@ -38,8 +39,9 @@ pub mod tls;
 mod watch;
 
 pub use client::{Client, ClientBuilder, StateListener};
+pub use data::IntoData;
 pub use error::{Error, Result};
-pub use hosts::HostList;
+pub use hosts::{HostList, HostSpec};
 pub use kazoo_proto::{
     Acl, ClientInfo, CreateMode, EventType, Id, KeeperState, Perms, Stat, WatcherType,
 };

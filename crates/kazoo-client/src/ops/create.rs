@@ -1,6 +1,7 @@
 //! create (with every mode, TTLs, makepath, returning the stat when asked) and ensure_path.
 
 use crate::client::Client;
+use crate::data::IntoData;
 use crate::error::{Error, Result};
 use bytes::Bytes;
 use kazoo_proto::{Acl, CreateMode, CreateRequest, CreateTtlRequest, Request, Response, Stat};
@@ -148,10 +149,10 @@ impl Client {
     pub fn create(
         &self,
         path: &str,
-        data: impl Into<Bytes>,
+        data: impl IntoData,
         opts: &CreateOptions,
     ) -> impl Future<Output = Result<String>> + Send + 'static {
-        let fut = self.create_inner(path, data.into(), opts, false);
+        let fut = self.create_inner(path, data.into_data(), opts, false);
         async move { fut.await.map(|(p, _)| p) }
     }
 
@@ -166,10 +167,10 @@ impl Client {
     pub fn create_with_stat(
         &self,
         path: &str,
-        data: impl Into<Bytes>,
+        data: impl IntoData,
         opts: &CreateOptions,
     ) -> impl Future<Output = Result<(String, Stat)>> + Send + 'static {
-        let fut = self.create_inner(path, data.into(), opts, true);
+        let fut = self.create_inner(path, data.into_data(), opts, true);
         async move {
             let (p, s) = fut.await?;
             s.map(|s| (p, s))

@@ -2,9 +2,9 @@
 //! that name the failing op.
 
 use crate::client::{error_for, Client};
+use crate::data::IntoData;
 use crate::error::{Error, Result};
 use crate::ops::create::CreateOptions;
-use bytes::Bytes;
 use kazoo_proto::{ErrorCode, MultiOp, MultiRequest, MultiResult, OpCode, Request, Response, Stat};
 use std::future::Future;
 
@@ -106,13 +106,8 @@ impl Transaction {
     }
 
     /// Adds a create (`makepath` is not available inside a transaction).
-    pub fn create(
-        &mut self,
-        path: &str,
-        data: impl Into<Bytes>,
-        opts: &CreateOptions,
-    ) -> &mut Self {
-        let data = data.into();
+    pub fn create(&mut self, path: &str, data: impl IntoData, opts: &CreateOptions) -> &mut Self {
+        let data = data.into_data();
         let default_acl = self.client.inner.default_acl.clone();
         let seq = opts.create_mode().is_sequential();
         self.push(path, seq, |sp| {
@@ -136,13 +131,8 @@ impl Transaction {
     }
 
     /// Adds a set-data (`None`: any version).
-    pub fn set_data(
-        &mut self,
-        path: &str,
-        data: impl Into<Bytes>,
-        version: Option<i32>,
-    ) -> &mut Self {
-        let data = data.into();
+    pub fn set_data(&mut self, path: &str, data: impl IntoData, version: Option<i32>) -> &mut Self {
+        let data = data.into_data();
         self.push(path, false, |sp| {
             Ok(MultiOp::set_data(sp, data, version.unwrap_or(-1)))
         });

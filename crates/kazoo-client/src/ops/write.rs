@@ -1,8 +1,8 @@
 //! set (setData), delete, and kazoo's recursive delete.
 
 use crate::client::Client;
+use crate::data::IntoData;
 use crate::error::{Error, Result};
-use bytes::Bytes;
 use kazoo_proto::{DeleteRequest, Request, Response, SetDataRequest, Stat};
 use std::future::Future;
 
@@ -20,7 +20,7 @@ impl Client {
     pub fn set(
         &self,
         path: &str,
-        data: impl Into<Bytes>,
+        data: impl IntoData,
         version: Option<i32>,
     ) -> impl Future<Output = Result<Stat>> + Send + 'static {
         let user_path = path.to_owned();
@@ -28,7 +28,7 @@ impl Client {
             self.call(
                 Request::SetData(SetDataRequest {
                     path: sp,
-                    data: data.into(),
+                    data: data.into_data(),
                     version: version.unwrap_or(-1),
                 }),
                 None,
