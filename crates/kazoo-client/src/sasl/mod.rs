@@ -9,6 +9,8 @@
 mod digest_md5;
 mod directives;
 pub(crate) mod exchange;
+#[cfg(test)]
+mod session_tests;
 
 pub use digest_md5::{DigestMd5, ZOOKEEPER_DIGEST_HOST, ZOOKEEPER_SERVICE};
 
