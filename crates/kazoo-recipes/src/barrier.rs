@@ -22,7 +22,7 @@ use std::time::Duration;
 /// # async fn f(zk: kazoo_client::Client) -> kazoo_client::Result<()> {
 /// use kazoo_recipes::barrier::Barrier;
 /// use std::time::Duration;
-/// let barrier = Barrier::new(zk.clone(), "/jobs/nightly/start");
+/// let barrier = Barrier::new(&zk, "/jobs/nightly/start");
 /// barrier.create().await?;
 /// // elsewhere: workers block until the coordinator removes the barrier
 /// let passed = barrier.wait(Some(Duration::from_secs(30))).await?;
@@ -42,12 +42,12 @@ impl Barrier {
     ///
     /// ```no_run
     /// # fn f(zk: kazoo_client::Client) {
-    /// let barrier = kazoo_recipes::barrier::Barrier::new(zk, "/barrier");
+    /// let barrier = kazoo_recipes::barrier::Barrier::new(&zk, "/barrier");
     /// # }
     /// ```
-    pub fn new(client: Client, path: &str) -> Barrier {
+    pub fn new(client: &Client, path: &str) -> Barrier {
         Barrier {
-            client,
+            client: client.clone(),
             path: path.to_owned(),
             retry: support::default_retry(),
         }
@@ -59,7 +59,7 @@ impl Barrier {
     /// ```no_run
     /// # fn f(zk: kazoo_client::Client) {
     /// use kazoo_client::RetryPolicy;
-    /// let barrier = kazoo_recipes::barrier::Barrier::new(zk, "/barrier")
+    /// let barrier = kazoo_recipes::barrier::Barrier::new(&zk, "/barrier")
     ///     .with_retry(RetryPolicy::new().with_max_tries(3));
     /// # }
     /// ```
@@ -139,97 +139,91 @@ impl Barrier {
     }
 }
 
-pub mod blocking {
-    //! The blocking [`Barrier`]: the async one run on the blocking client's runtime.
+/// Blocking form of [`Barrier`] (same guarantees): each method blocks the calling thread
+/// on the blocking client's runtime. Call it from plain threads, not from async code.
+///
+/// ```no_run
+/// use kazoo_recipes::barrier::BlockingBarrier;
+/// let zk = kazoo_client::blocking::Client::connect("127.0.0.1:2181")?;
+/// let barrier = BlockingBarrier::new(&zk, "/barrier");
+/// barrier.create()?;
+/// barrier.remove()?;
+/// assert!(barrier.wait(None)?);
+/// # Ok::<(), kazoo_client::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct BlockingBarrier {
+    rt: tokio::runtime::Handle,
+    inner: Barrier,
+}
 
-    use kazoo_client::{blocking::Client, Result, RetryPolicy};
-    use std::time::Duration;
-
-    /// Blocking form of [`super::Barrier`] (same guarantees).
+impl BlockingBarrier {
+    /// See [`Barrier::new`].
     ///
     /// ```no_run
-    /// use kazoo_recipes::barrier::blocking::Barrier;
-    /// let zk = kazoo_client::blocking::Client::connect("127.0.0.1:2181")?;
-    /// let barrier = Barrier::new(&zk, "/barrier");
-    /// barrier.create()?;
-    /// barrier.remove()?;
-    /// assert!(barrier.wait(None)?);
-    /// # Ok::<(), kazoo_client::Error>(())
+    /// # fn f(zk: &kazoo_client::blocking::Client) {
+    /// let b = kazoo_recipes::barrier::BlockingBarrier::new(zk, "/barrier");
+    /// # }
     /// ```
-    #[derive(Debug, Clone)]
-    pub struct Barrier {
-        rt: tokio::runtime::Handle,
-        inner: super::Barrier,
+    pub fn new(client: &kazoo_client::blocking::Client, path: &str) -> BlockingBarrier {
+        BlockingBarrier {
+            rt: client.runtime_handle(),
+            inner: Barrier::new(client.as_async(), path),
+        }
     }
 
-    impl Barrier {
-        /// See [`super::Barrier::new`].
-        ///
-        /// ```no_run
-        /// # fn f(zk: &kazoo_client::blocking::Client) {
-        /// let b = kazoo_recipes::barrier::blocking::Barrier::new(zk, "/barrier");
-        /// # }
-        /// ```
-        pub fn new(client: &Client, path: &str) -> Barrier {
-            Barrier {
-                rt: client.runtime_handle(),
-                inner: super::Barrier::new(client.as_async().clone(), path),
-            }
-        }
+    /// See [`Barrier::with_retry`].
+    ///
+    /// ```no_run
+    /// # fn f(b: kazoo_recipes::barrier::BlockingBarrier) {
+    /// let b = b.with_retry(kazoo_client::RetryPolicy::new());
+    /// # }
+    /// ```
+    pub fn with_retry(mut self, retry: RetryPolicy) -> BlockingBarrier {
+        self.inner = self.inner.with_retry(retry);
+        self
+    }
 
-        /// See [`super::Barrier::with_retry`].
-        ///
-        /// ```no_run
-        /// # fn f(b: kazoo_recipes::barrier::blocking::Barrier) {
-        /// let b = b.with_retry(kazoo_client::RetryPolicy::new());
-        /// # }
-        /// ```
-        pub fn with_retry(mut self, retry: RetryPolicy) -> Barrier {
-            self.inner = self.inner.with_retry(retry);
-            self
-        }
+    /// The async barrier underneath.
+    ///
+    /// ```no_run
+    /// # fn f(b: kazoo_recipes::barrier::BlockingBarrier) { let _ = b.as_async().path(); }
+    /// ```
+    pub fn as_async(&self) -> &Barrier {
+        &self.inner
+    }
 
-        /// The async barrier underneath.
-        ///
-        /// ```no_run
-        /// # fn f(b: kazoo_recipes::barrier::blocking::Barrier) { let _ = b.as_async().path(); }
-        /// ```
-        pub fn as_async(&self) -> &super::Barrier {
-            &self.inner
-        }
+    /// See [`Barrier::create`].
+    ///
+    /// ```no_run
+    /// # fn f(b: kazoo_recipes::barrier::BlockingBarrier) -> kazoo_client::Result<()> {
+    /// b.create()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn create(&self) -> Result<()> {
+        self.rt.block_on(self.inner.create())
+    }
 
-        /// See [`super::Barrier::create`].
-        ///
-        /// ```no_run
-        /// # fn f(b: kazoo_recipes::barrier::blocking::Barrier) -> kazoo_client::Result<()> {
-        /// b.create()?;
-        /// # Ok(()) }
-        /// ```
-        pub fn create(&self) -> Result<()> {
-            self.rt.block_on(self.inner.create())
-        }
+    /// See [`Barrier::remove`].
+    ///
+    /// ```no_run
+    /// # fn f(b: kazoo_recipes::barrier::BlockingBarrier) -> kazoo_client::Result<()> {
+    /// let was_up = b.remove()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn remove(&self) -> Result<bool> {
+        self.rt.block_on(self.inner.remove())
+    }
 
-        /// See [`super::Barrier::remove`].
-        ///
-        /// ```no_run
-        /// # fn f(b: kazoo_recipes::barrier::blocking::Barrier) -> kazoo_client::Result<()> {
-        /// let was_up = b.remove()?;
-        /// # Ok(()) }
-        /// ```
-        pub fn remove(&self) -> Result<bool> {
-            self.rt.block_on(self.inner.remove())
-        }
-
-        /// See [`super::Barrier::wait`].
-        ///
-        /// ```no_run
-        /// # fn f(b: kazoo_recipes::barrier::blocking::Barrier) -> kazoo_client::Result<()> {
-        /// let down = b.wait(Some(std::time::Duration::from_secs(1)))?;
-        /// # Ok(()) }
-        /// ```
-        pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
-            self.rt.block_on(self.inner.wait(timeout))
-        }
+    /// See [`Barrier::wait`].
+    ///
+    /// ```no_run
+    /// # fn f(b: kazoo_recipes::barrier::BlockingBarrier) -> kazoo_client::Result<()> {
+    /// let down = b.wait(Some(std::time::Duration::from_secs(1)))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
+        self.rt.block_on(self.inner.wait(timeout))
     }
 }
 

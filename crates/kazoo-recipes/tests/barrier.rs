@@ -17,7 +17,7 @@ const T: Duration = Duration::from_secs(20);
 async fn create_and_remove_report_what_they_did() {
     let root = fresh_root("barrier-cr").await;
     let zk = client_at(&root).await;
-    let b = Barrier::new(zk.clone(), "/a/b");
+    let b = Barrier::new(&zk, "/a/b");
     assert!(b.wait(Some(Duration::ZERO)).await.unwrap(), "no node: down");
     b.create().await.unwrap();
     b.create().await.unwrap();
@@ -34,7 +34,7 @@ async fn create_and_remove_report_what_they_did() {
 async fn wait_times_out_while_up_and_leaves_no_watch() {
     let root = fresh_root("barrier-to").await;
     let zk = client_at(&root).await;
-    let b = Barrier::new(zk.clone(), "/b");
+    let b = Barrier::new(&zk, "/b");
     b.create().await.unwrap();
     let started = std::time::Instant::now();
     assert!(!b.wait(Some(Duration::from_millis(300))).await.unwrap());
@@ -57,11 +57,11 @@ async fn waiters_pass_when_another_client_removes_it() {
     let root = fresh_root("barrier-rm").await;
     let coordinator = client_at(&root).await;
     let worker = client_at(&root).await;
-    let b = Barrier::new(coordinator.clone(), "/b");
+    let b = Barrier::new(&coordinator, "/b");
     b.create().await.unwrap();
     let waiters: Vec<_> = (0..3)
         .map(|_| {
-            let w = Barrier::new(worker.clone(), "/b");
+            let w = Barrier::new(&worker, "/b");
             tokio::spawn(async move { w.wait(Some(T)).await })
         })
         .collect();
@@ -80,7 +80,7 @@ async fn waiters_pass_when_another_client_removes_it() {
 async fn session_expiry_ends_a_wait_with_an_error() {
     let root = fresh_root("barrier-exp").await;
     let (zk, proxy) = proxied_client_at(&root).await;
-    let b = Barrier::new(zk.clone(), "/b");
+    let b = Barrier::new(&zk, "/b");
     b.create().await.unwrap();
     let waiter = {
         let b = b.clone();
@@ -100,7 +100,7 @@ fn blocking_barrier_waits_and_passes() {
     let root = rt.block_on(fresh_root("barrier-blk"));
     let hosts = format!("{}{}", common::server().connect_string(), root);
     let zk = kazoo_client::blocking::Client::connect(&hosts).unwrap();
-    let b = kazoo_recipes::barrier::blocking::Barrier::new(&zk, "/b");
+    let b = kazoo_recipes::barrier::BlockingBarrier::new(&zk, "/b");
     b.create().unwrap();
     assert!(!b.wait(Some(Duration::from_millis(200))).unwrap());
     let remover = {
@@ -108,7 +108,7 @@ fn blocking_barrier_waits_and_passes() {
         std::thread::spawn(move || {
             // Removing only after the waiter's watch is on the server proves the wait woke up.
             wait_for_watch_on(&format!("{}/b", root_of(&zk)));
-            kazoo_recipes::barrier::blocking::Barrier::new(&zk, "/b").remove()
+            kazoo_recipes::barrier::BlockingBarrier::new(&zk, "/b").remove()
         })
     };
     assert!(b.wait(Some(T)).unwrap());
