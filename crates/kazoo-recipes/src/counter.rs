@@ -632,7 +632,7 @@ mod tests {
             (f64::NEG_INFINITY, "-inf"),
             (f64::NAN, "nan"),
             (0.1 + 0.2, "0.30000000000000004"),
-            (18701126990941.0625, "18701126990941.062"),
+            (18701126990941.0 + 0.0625, "18701126990941.062"),
         ];
         for (x, want) in cases {
             assert_eq!(python_float_repr(x), want, "repr of {x:e}");
