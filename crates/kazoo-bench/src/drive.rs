@@ -126,13 +126,21 @@ pub async fn run_async<C: AsyncZk>(c: &C, spec: &RunSpec) -> Result<Outcome> {
             }
             w1_async(c, &path, stop, true).await
         }
-        Workload::W2 | Workload::W3 => {
-            let create = spec.workload == Workload::W3;
+        // One closure type per workload: an `Either` of both futures would make every getData
+        // future as large as a create future and bill the copying to the client.
+        Workload::W2 => {
             let get_path = data_path(spec);
+            let issue = |_i: u64| c.get(&get_path);
             if let Some(w) = warm {
-                pipelined_async(c, spec, &get_path, create, w, u64::MAX / 2).await?;
+                pipelined_async(spec, w, issue).await?;
             }
-            pipelined_async(c, spec, &get_path, create, stop, 0).await
+            pipelined_async(spec, stop, issue).await
+        }
+        Workload::W3 => {
+            if let Some(w) = warm {
+                pipelined_async(spec, w, |i| c.create(w3_path(spec, u64::MAX / 2 + i), DATA, true)).await?;
+            }
+            pipelined_async(spec, stop, |i| c.create(w3_path(spec, i), DATA, true)).await
         }
         w => bail!("{} is not a plain-operation workload", w.name()),
     }
@@ -189,26 +197,15 @@ fn finish_w1(out: &mut Outcome, lat: [Samples; 4]) {
     out.latency = all.summary();
 }
 
-async fn pipelined_async<C: AsyncZk>(
-    c: &C,
-    spec: &RunSpec,
-    get_path: &str,
-    create: bool,
-    stop: Stop,
-    first_index: u64,
-) -> Result<Outcome> {
+async fn pipelined_async<F, Fut>(spec: &RunSpec, stop: Stop, mut issue: F) -> Result<Outcome>
+where
+    F: FnMut(u64) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
     let mut gate = Gate::new(stop);
     let mut inflight = FuturesUnordered::new();
     let phase = Phase::begin();
     let (mut ops, mut errors) = (0u64, 0u64);
-    let issue = |i: u64| {
-        let fut = if create {
-            futures::future::Either::Left(c.create(w3_path(spec, first_index + i), DATA, true))
-        } else {
-            futures::future::Either::Right(c.get(get_path))
-        };
-        fut
-    };
     while inflight.len() < spec.inflight && gate.admit() {
         inflight.push(issue(gate.issued()));
     }

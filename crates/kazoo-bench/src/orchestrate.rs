@@ -138,6 +138,7 @@ fn start_servers(args: &RunArgs) -> Result<Servers> {
         let addr = zk.addr();
         let tree = args.workloads.contains(&Workload::W7);
         fixtures::load(addr, PREFIX, args.watches, tree).context("loading fixtures")?;
+        fixtures::warm_up(addr, PREFIX, 5.0).context("warming the server up")?;
         Some((zk, addr))
     } else {
         None

@@ -19,8 +19,8 @@ pub mod caps {
     pub const ASYNC: bool = true;
     /// `kazoo::blocking::Client` (W1-W3).
     pub const BLOCKING: bool = true;
-    /// Lock recipe (W4): waits for `kazoo-recipes`' Lock.
-    pub const LOCK: bool = false;
+    /// Lock recipe (W4), from `kazoo-recipes` through the facade.
+    pub const LOCK: bool = cfg!(feature = "ours-recipes");
     /// Data watches (W6).
     pub const WATCH: bool = true;
     /// TreeCache (W7): waits for `kazoo-recipes`' TreeCache.
@@ -29,14 +29,34 @@ pub mod caps {
 
 const SESSION_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A connected async client.
-pub struct Ours(Client);
+/// A connected async client (and, for W4, the one Lock object reused across cycles, as
+/// kazoo's `zk.Lock(path)` is).
+pub struct Ours(
+    Client,
+    #[cfg(feature = "ours-recipes")] std::sync::OnceLock<kazoo::recipe::lock::Lock>,
+);
 
 impl Ours {
     /// Connects with a 10 s session timeout.
     pub async fn connect(addr: &str) -> Result<Self> {
         let c = Client::builder(addr).session_timeout(SESSION_TIMEOUT).connect().await.context("kazoo-rs connect")?;
-        Ok(Ours(c))
+        Ok(Ours(
+            c,
+            #[cfg(feature = "ours-recipes")]
+            std::sync::OnceLock::new(),
+        ))
+    }
+}
+
+#[cfg(feature = "ours-recipes")]
+impl crate::drive::AsyncLock for Ours {
+    fn cycle<'a>(&'a self, dir: &'a str) -> impl Future<Output = Result<()>> + 'a {
+        async move {
+            let lock = self.1.get_or_init(|| kazoo::recipe::lock::Lock::new(&self.0, dir));
+            let guard = lock.acquire().await?;
+            guard.release().await?;
+            Ok(())
+        }
     }
 }
 
@@ -101,6 +121,8 @@ pub async fn run(spec: &RunSpec) -> Result<Outcome> {
     let out = match spec.workload {
         Workload::W1 | Workload::W2 | Workload::W3 => drive::run_async(&c, spec).await?,
         Workload::W6 => w6(&c, spec).await?,
+        #[cfg(feature = "ours-recipes")]
+        Workload::W4 | Workload::W4c => drive::run_lock(&c, spec).await?,
         w => bail!("kazoo-rs has no {} wired in yet", w.name()),
     };
     c.0.close().await;
@@ -135,4 +157,20 @@ pub fn run_blocking(spec: &RunSpec) -> Result<Outcome> {
     let out = drive::run_sync(&c, spec)?;
     c.0.close();
     Ok(out)
+}
+
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn future_sizes() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let c = kazoo::Client::builder("127.0.0.1:1").build().unwrap();
+            let g = c.get("/a");
+            let cr = c.create("/a", bytes::Bytes::from_static(b"x"), &kazoo::CreateOptions::new());
+            let s = c.set("/a", bytes::Bytes::from_static(b"x"), None);
+            let w = c.get_w("/a");
+            eprintln!("SIZES get={} create={} set={} get_w={}", std::mem::size_of_val(&g), std::mem::size_of_val(&cr), std::mem::size_of_val(&s), std::mem::size_of_val(&w));
+        });
+    }
 }
