@@ -95,7 +95,7 @@ async fn acl_denials_are_typed_and_creator_all_needs_auth() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn super_digest_administers_and_reconfigures() {
+async fn super_digest_administers_and_reconfigures_an_ensemble() {
     init_tracing();
     let ens = blocking(|| {
         Ensemble::builder(3)
