@@ -222,3 +222,17 @@ pub async fn wait_for_watch(path: &str) {
         .await
         .expect("wait for watch");
 }
+
+/// Asserts that the server holds no watch of `client`'s session on `path` (chroot-relative),
+/// child watches included, which `wchp` does not report (ZooKeeper's four-letter words list
+/// data watches only). It asks the server to remove any: the answer `NoWatcher` proves there
+/// was none. Local watchers on the path are removed too, so call it at the end of a test.
+pub async fn assert_no_server_watch(client: &Client, path: &str) {
+    match client
+        .remove_watches(path, kazoo_client::WatcherType::Any, false)
+        .await
+    {
+        Err(kazoo_client::Error::NoWatcher { .. }) => {}
+        other => panic!("a watch was left on {path}: {other:?}"),
+    }
+}
