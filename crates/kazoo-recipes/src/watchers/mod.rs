@@ -1,1 +1,17 @@
-//! DataWatch, ChildrenWatch and PatientChildrenWatch: kazoo's watch helpers.
+//! kazoo's watch helpers: [`DataWatch`] and [`ChildrenWatch`] (a callback or a stream told of
+//! every change, across reconnects and session expiry) and [`PatientChildrenWatch`] (children
+//! once they stopped changing). [`blocking`] has the same for the blocking client.
+
+pub mod blocking;
+mod children;
+mod control;
+mod data;
+mod patient;
+mod rearm;
+mod stream;
+mod task;
+
+pub use children::{ChildrenUpdate, ChildrenWatch, ChildrenWatchBuilder, ChildrenWatchStream};
+pub use control::{KeepWatching, StopReason};
+pub use data::{DataUpdate, DataWatch, DataWatchBuilder, DataWatchStream};
+pub use patient::PatientChildrenWatch;
