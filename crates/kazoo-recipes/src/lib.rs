@@ -19,3 +19,5 @@ pub mod party;
 pub mod queue;
 pub mod semaphore;
 pub mod watchers;
+
+pub use watchers::{ChildrenWatch, DataWatch, PatientChildrenWatch};
