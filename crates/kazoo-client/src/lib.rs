@@ -8,6 +8,8 @@
 //! - One-shot [`Watch`] futures and [`PersistentWatch`] streams that never hang: the session's
 //!   end resolves them with a terminal event.
 //! - [`RetryPolicy`] with KazooRetry's semantics, [`Error`] with every server code.
+//! - [`tls`] to a server's `secureClientPort` (rustls, mutual TLS) and [`sasl`] DIGEST-MD5
+//!   logins, set on the [`ClientBuilder`]; credentials and keys never reach logs or `Debug`.
 //!
 //! Order is fixed at call time: a request is handed to the I/O task when the method is
 //! called, not when its future is first polled.
