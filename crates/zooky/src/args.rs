@@ -35,7 +35,11 @@ pub fn duration(s: &str) -> Result<Duration, String> {
         "" | "s" | "sec" | "secs" => 1.0,
         "m" | "min" | "mins" => 60.0,
         "h" => 3600.0,
-        other => return Err(format!("unknown duration unit {other:?} (use ms, s, m or h)")),
+        other => {
+            return Err(format!(
+                "unknown duration unit {other:?} (use ms, s, m or h)"
+            ))
+        }
     };
     let secs = value * scale;
     if !secs.is_finite() || secs > 1e9 {
@@ -157,9 +161,7 @@ pub fn acl_list(s: &str) -> Result<Vec<Acl>, String> {
 
 fn acl_entry(s: &str) -> Result<Acl, String> {
     let hint = "an ACL entry is scheme:id:perms, e.g. world:anyone:cdrwa or ip:10.0.0.1:r";
-    let (scheme, rest) = s
-        .split_once(':')
-        .ok_or_else(|| format!("{s:?}: {hint}"))?;
+    let (scheme, rest) = s.split_once(':').ok_or_else(|| format!("{s:?}: {hint}"))?;
     let (id, letters) = rest
         .rsplit_once(':')
         .ok_or_else(|| format!("{s:?}: {hint}"))?;
@@ -174,7 +176,10 @@ pub fn four_letter_word(s: &str) -> Result<String, String> {
     if s.len() == 4 && s.bytes().all(|b| b.is_ascii_lowercase()) {
         Ok(s.to_owned())
     } else {
-        Err("a four-letter word is four lowercase letters, e.g. ruok, srvr, mntr, cons, wchc".into())
+        Err(
+            "a four-letter word is four lowercase letters, e.g. ruok, srvr, mntr, cons, wchc"
+                .into(),
+        )
     }
 }
 
@@ -224,7 +229,13 @@ mod tests {
         assert_eq!(a[2].id, Id::new("auth", ""));
         assert_eq!(show_perms(a[2].perms), "cd");
         assert_eq!(show_perms(Perms::ALL), "cdrwa");
-        for bad in ["world", "world:anyone", "world:anyone:x", ":a:r", "world:anyone:"] {
+        for bad in [
+            "world",
+            "world:anyone",
+            "world:anyone:x",
+            ":a:r",
+            "world:anyone:",
+        ] {
             assert!(acl_list(bad).is_err(), "{bad}");
         }
     }

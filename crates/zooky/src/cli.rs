@@ -34,7 +34,7 @@ pub struct Cli {
 /// Connection and output options, accepted before or after the command name.
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
-    /// Connect string: host[:port][,host[:port]...][/chroot]. Default 127.0.0.1:2181.
+    /// Connect string `host[:port][,host[:port]...][/chroot]` (default 127.0.0.1:2181).
     /// Precedence: this flag, then the profile, then ZK_HOSTS.
     #[arg(long, global = true, env = "ZK_HOSTS", value_name = "HOSTS")]
     pub hosts: Option<String>,

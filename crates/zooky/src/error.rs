@@ -36,7 +36,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<kazoo::Error>() {
             // The client refuses these before anything is sent: the input was wrong.
-            if matches!(e, kazoo::Error::Config(_) | kazoo::Error::InvalidPath { .. }) {
+            if matches!(
+                e,
+                kazoo::Error::Config(_) | kazoo::Error::InvalidPath { .. }
+            ) {
                 return EXIT_USAGE;
             }
         }

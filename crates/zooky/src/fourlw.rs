@@ -54,7 +54,10 @@ pub async fn ask(host: &HostSpec, word: &str, timeout: Duration) -> Result<Strin
     match tokio::time::timeout(timeout, run).await {
         Ok(Ok(out)) => Ok(String::from_utf8_lossy(&out).into_owned()),
         Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {}", crate::args::show_duration(timeout))),
+        Err(_) => Err(format!(
+            "no answer within {}",
+            crate::args::show_duration(timeout)
+        )),
     }
 }
 

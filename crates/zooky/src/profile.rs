@@ -183,7 +183,10 @@ lock_root = "/locks"
         assert_eq!(f.default_profile.as_deref(), Some("prod"));
         let p = &f.profiles["prod"];
         assert_eq!(p.hosts.as_deref(), Some("zk1,zk2/app"));
-        assert_eq!(p.timeout.as_ref().unwrap().get("timeout").unwrap(), Duration::from_secs(5));
+        assert_eq!(
+            p.timeout.as_ref().unwrap().get("timeout").unwrap(),
+            Duration::from_secs(5)
+        );
         assert_eq!(
             p.session_timeout.as_ref().unwrap().get("t").unwrap(),
             Duration::from_secs(12)

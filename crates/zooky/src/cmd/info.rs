@@ -38,7 +38,9 @@ pub async fn config(c: &Client, out: Printer) -> anyhow::Result<u8> {
         }
         out.json(&json!({ "config": entries, "raw": text, "stat": stat::json(&st) }))?;
     } else if text.is_empty() {
-        out.line("(empty: the server keeps no dynamic configuration; standalone or reconfig disabled)")?;
+        out.line(
+            "(empty: the server keeps no dynamic configuration; standalone or reconfig disabled)",
+        )?;
     } else {
         out.bytes(text.as_bytes())?;
         if !text.ends_with('\n') {

@@ -57,8 +57,9 @@ async fn with_session(
         Command::Whoami => info::whoami(c, out).await,
         Command::Config => info::config(c, out).await,
         Command::Locks(LocksCommand::List(a)) => {
+            let defaulted = a.root.is_none();
             let root = a.root.unwrap_or_else(|| settings.lock_root.clone());
-            locks::list::run(c, out, &root).await
+            hint_root(locks::list::run(c, out, &root).await, &root, defaulted)
         }
         Command::Locks(LocksCommand::Show(a)) => {
             let root = a.root.unwrap_or_else(|| settings.lock_root.clone());
@@ -66,8 +67,13 @@ async fn with_session(
             locks::show::run(c, out, &path).await
         }
         Command::Locks(LocksCommand::Clean(a)) => {
+            let defaulted = a.root.is_none();
             let root = a.root.unwrap_or_else(|| settings.lock_root.clone());
-            locks::clean::run(c, out, &root, a.dry_run).await
+            hint_root(
+                locks::clean::run(c, out, &root, a.dry_run).await,
+                &root,
+                defaulted,
+            )
         }
         Command::Srvr | Command::FourLetter(_) | Command::Ensemble(_) => {
             unreachable_server_command()
@@ -78,7 +84,26 @@ async fn with_session(
 /// Server commands are dispatched before a session is opened; reaching here is a bug, reported
 /// as an error rather than a panic.
 fn unreachable_server_command() -> anyhow::Result<u8> {
-    Err(anyhow::anyhow!("internal error: server command dispatched to a session"))
+    Err(anyhow::anyhow!(
+        "internal error: server command dispatched to a session"
+    ))
+}
+
+/// A missing default lock root says how to name another.
+fn hint_root(r: anyhow::Result<u8>, root: &str, defaulted: bool) -> anyhow::Result<u8> {
+    r.map_err(|e| {
+        let missing_root = matches!(
+            e.downcast_ref::<kazoo::Error>(),
+            Some(kazoo::Error::NoNode { path }) if path == root
+        );
+        if missing_root && defaulted {
+            e.context(format!(
+                "no lock root {root} (the default); name one, e.g. `zooky locks list /locks`, or set lock_root in a profile"
+            ))
+        } else {
+            e
+        }
+    })
 }
 
 /// `locks show` takes an absolute path, or a name under the lock root.

@@ -28,7 +28,8 @@ pub async fn ls(c: &Client, out: Printer, a: LsArgs) -> anyhow::Result<u8> {
                 .collect();
             out.json(&json!({ "path": a.path, "nodes": items }))?;
         } else if a.stat {
-            let rows: Vec<(String, Stat)> = nodes.iter().map(|n| (n.path.clone(), n.stat)).collect();
+            let rows: Vec<(String, Stat)> =
+                nodes.iter().map(|n| (n.path.clone(), n.stat)).collect();
             out.table(&stat_table("PATH", &rows))?;
         } else {
             for n in nodes {
@@ -49,7 +50,10 @@ pub async fn ls(c: &Client, out: Printer, a: LsArgs) -> anyhow::Result<u8> {
         }
         return Ok(EXIT_OK);
     }
-    let calls: Vec<_> = children.iter().map(|n| c.exists(&join(&a.path, n))).collect();
+    let calls: Vec<_> = children
+        .iter()
+        .map(|n| c.exists(&join(&a.path, n)))
+        .collect();
     let mut rows = Vec::new();
     for (name, call) in children.into_iter().zip(calls) {
         // None: deleted since the listing.
@@ -118,12 +122,9 @@ pub async fn get(c: &Client, out: Printer, a: GetArgs) -> anyhow::Result<u8> {
 
 /// `stat PATH`.
 pub async fn stat(c: &Client, out: Printer, path: &str) -> anyhow::Result<u8> {
-    let st = c
-        .exists(path)
-        .await?
-        .ok_or_else(|| kazoo::Error::NoNode {
-            path: path.to_owned(),
-        })?;
+    let st = c.exists(path).await?.ok_or_else(|| kazoo::Error::NoNode {
+        path: path.to_owned(),
+    })?;
     if out.json {
         out.json(&json!({ "path": path, "stat": stat::json(&st) }))?;
     } else {
@@ -160,7 +161,10 @@ pub async fn set(c: &Client, out: Printer, a: SetArgs) -> anyhow::Result<u8> {
 pub async fn create(c: &Client, out: Printer, a: CreateArgs) -> anyhow::Result<u8> {
     if !a.sequential {
         crate::args::znode_path(&a.path).map_err(|e| {
-            usage(format!("{:?}: {e} (a trailing / needs --sequential)", a.path))
+            usage(format!(
+                "{:?}: {e} (a trailing / needs --sequential)",
+                a.path
+            ))
         })?;
     }
     let value = match &a.value {

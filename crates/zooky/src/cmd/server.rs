@@ -66,7 +66,11 @@ pub async fn ensemble_status(s: &Settings, out: Printer) -> anyhow::Result<u8> {
             Ok(text) => {
                 let p = fourlw::parse_srvr(text);
                 if p.not_serving {
-                    ("not serving".to_owned(), Some(p), Some("no quorum".to_owned()))
+                    (
+                        "not serving".to_owned(),
+                        Some(p),
+                        Some("no quorum".to_owned()),
+                    )
                 } else {
                     (
                         p.mode.clone().unwrap_or_else(|| "unknown".into()),
@@ -79,7 +83,10 @@ pub async fn ensemble_status(s: &Settings, out: Printer) -> anyhow::Result<u8> {
         rows.push((a.host.clone(), mode, info, note));
     }
     let serving = rows.iter().any(|(_, mode, _, _)| {
-        matches!(mode.as_str(), "leader" | "follower" | "observer" | "standalone" | "read-only")
+        matches!(
+            mode.as_str(),
+            "leader" | "follower" | "observer" | "standalone" | "read-only"
+        )
     });
     if out.json {
         let items: Vec<Value> = rows

@@ -98,9 +98,7 @@ pub async fn ephemerals(c: &Client, out: Printer, a: EphemeralsArgs) -> anyhow::
     };
     let start = match c.exists(&start).await? {
         Some(_) => start,
-        None => kazoo::proto::path::parent(&start)
-            .unwrap_or("/")
-            .to_owned(),
+        None => kazoo::proto::path::parent(&start).unwrap_or("/").to_owned(),
     };
     let t = walk::walk(c, &start, None).await?;
     let found: Vec<_> = t

@@ -101,7 +101,11 @@ pub async fn run(client: &Client, out: Printer, root: &str, dry_run: bool) -> an
     out.table(&t)?;
     out.line(&format!(
         "{removed} empty lock(s) {} under {root}",
-        if dry_run { "would be removed" } else { "removed" }
+        if dry_run {
+            "would be removed"
+        } else {
+            "removed"
+        }
     ))?;
     Ok(EXIT_OK)
 }

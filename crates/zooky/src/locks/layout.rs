@@ -153,7 +153,10 @@ mod tests {
             Some((Layout::Curator, Kind::Write, 3))
         );
         assert_eq!(c("lock0000000004"), Some((Layout::Zktools, Kind::Lock, 4)));
-        assert_eq!(c("write-0000000002"), Some((Layout::Zktools, Kind::Write, 2)));
+        assert_eq!(
+            c("write-0000000002"),
+            Some((Layout::Zktools, Kind::Write, 2))
+        );
         assert_eq!(c("read-0000000005"), Some((Layout::Zktools, Kind::Read, 5)));
         for other in [
             "lease_holder",
@@ -172,7 +175,10 @@ mod tests {
         use Kind::*;
         assert_eq!(holders(&[]), Vec::<bool>::new());
         assert_eq!(holders(&[Lock, Lock]), [true, false]);
-        assert_eq!(holders(&[Read, Read, Write, Read]), [true, true, false, false]);
+        assert_eq!(
+            holders(&[Read, Read, Write, Read]),
+            [true, true, false, false]
+        );
         assert_eq!(holders(&[Write, Read, Read]), [true, false, false]);
         assert_eq!(holders(&[Read, Lock]), [true, false]);
     }

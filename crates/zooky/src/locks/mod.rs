@@ -47,9 +47,7 @@ impl LockView {
                 None => others.push(name),
             }
         }
-        contenders.sort_by(|a, b| {
-            (a.contender.seq, &a.name).cmp(&(b.contender.seq, &b.name))
-        });
+        contenders.sort_by(|a, b| (a.contender.seq, &a.name).cmp(&(b.contender.seq, &b.name)));
         others.sort();
         let kinds: Vec<Kind> = contenders.iter().map(|e| e.contender.kind).collect();
         for (e, holds) in contenders.iter_mut().zip(layout::holders(&kinds)) {
@@ -78,9 +76,7 @@ impl LockView {
 
     /// How it is held: `read` (shared), `write`/`lock` (exclusive), or `None` when free.
     pub fn mode(&self) -> Option<&'static str> {
-        self.contenders
-            .first()
-            .map(|e| e.contender.kind.name())
+        self.contenders.first().map(|e| e.contender.kind.name())
     }
 
     /// Number of contenders holding it.
@@ -137,10 +133,7 @@ pub async fn read_all(client: &Client, root: &str) -> kazoo::Result<Vec<LockView
         .iter()
         .map(|n| kazoo::proto::path::join(root, n))
         .collect();
-    let calls: Vec<_> = paths
-        .iter()
-        .map(|p| client.get_children(p))
-        .collect();
+    let calls: Vec<_> = paths.iter().map(|p| client.get_children(p)).collect();
     let mut out = Vec::new();
     for (path, call) in paths.into_iter().zip(calls) {
         match call.await {
@@ -179,6 +172,9 @@ mod tests {
         assert_eq!(v.others, ["lease_holder"]);
         assert_eq!(v.layout(), "kazoo");
         let free = LockView::new("/f".into(), vec![]);
-        assert_eq!((free.status(), free.mode(), free.layout()), ("Free", None, "-"));
+        assert_eq!(
+            (free.status(), free.mode(), free.layout()),
+            ("Free", None, "-")
+        );
     }
 }
