@@ -74,6 +74,10 @@ impl ClientBuilder {
         read_only(allow: bool)
     );
     forward!(
+        /// See [`crate::ClientBuilder::read_only_fresh_session`].
+        read_only_fresh_session(yes: bool)
+    );
+    forward!(
         /// See [`crate::ClientBuilder::digest_auth`].
         digest_auth(user: &str, password: &str)
     );

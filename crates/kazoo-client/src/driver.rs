@@ -137,6 +137,7 @@ pub(crate) struct DriverConfig {
     pub randomize_hosts: bool,
     pub session: SessionConfig,
     pub resume: Option<(i64, Vec<u8>)>,
+    pub fresh_session_fallback: bool,
     pub auth: Vec<(String, Vec<u8>)>,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
@@ -163,8 +164,8 @@ pub(crate) struct Driver {
     wbuf: BytesMut,
     close_waiters: Vec<oneshot::Sender<()>>,
     probe: Option<tokio::task::JoinHandle<()>>,
-    probe_tx: mpsc::UnboundedSender<SocketAddr>,
-    probe_rx: mpsc::UnboundedReceiver<SocketAddr>,
+    probe_tx: mpsc::UnboundedSender<ProbeAnswer>,
+    probe_rx: mpsc::UnboundedReceiver<ProbeAnswer>,
     cmd_closed: bool,
 }
 
@@ -174,8 +175,11 @@ enum Wake {
     Read(std::io::Result<usize>),
     Wrote(std::io::Result<usize>),
     Timer,
-    RwServer(Option<SocketAddr>),
+    RwServer(Option<ProbeAnswer>),
 }
+
+/// One probe round's answer: its round number and the read-write server found, if any.
+type ProbeAnswer = (u64, Option<SocketAddr>);
 
 impl Driver {
     pub fn new(
@@ -189,6 +193,7 @@ impl Driver {
             core.resume(*id, pw.clone());
         }
         core.set_host_count(cfg.hosts.hosts.len());
+        core.set_fresh_session_fallback(cfg.fresh_session_fallback);
         for (scheme, cred) in &cfg.auth {
             core.add_auth(now, scheme, cred, None);
         }
@@ -256,7 +261,7 @@ impl Driver {
                 Wake::Wrote(Ok(_)) => {}
                 Wake::Wrote(Err(e)) => self.lost(now, &format!("write error: {e}")),
                 Wake::Timer => self.core.handle_timeout(now),
-                Wake::RwServer(Some(addr)) => self.switch_to_rw(now, addr),
+                Wake::RwServer(Some((round, addr))) => self.on_probe_answer(now, round, addr),
                 Wake::RwServer(None) => {}
             }
             self.pump();
@@ -541,16 +546,17 @@ impl Driver {
         self.core.reregister_path(now, &server_path);
     }
 
-    fn switch_to_rw(&mut self, now: Instant, addr: SocketAddr) {
-        if !self.core.is_read_only() {
-            return;
+    /// The core decides whether the answer still matters; when it drops the read-only
+    /// connection for the server found, that server is tried first.
+    fn on_probe_answer(&mut self, now: Instant, round: u64, addr: Option<SocketAddr>) {
+        self.probe = None;
+        if self.core.handle_rw_probe(now, round, addr.is_some()) {
+            if let Some(addr) = addr {
+                tracing::info!(%addr, "found a read-write server; switching to it");
+                self.addrs.retain(|a| *a != addr);
+                self.addrs.push_front(addr);
+            }
         }
-        tracing::info!(%addr, "found a read-write server; switching to it");
-        self.addrs.retain(|a| *a != addr);
-        self.addrs.push_front(addr);
-        self.drop_transport();
-        self.core
-            .handle_transport_lost(now, "switching to a read-write server");
     }
 
     fn stop_probe(&mut self) {
@@ -559,14 +565,18 @@ impl Driver {
         }
     }
 
-    fn start_probe(&mut self) {
+    fn start_probe(&mut self, round: u64) {
         self.stop_probe();
         let hosts = self.cfg.hosts.clone();
         let current = self.current;
         let tx = self.probe_tx.clone();
-        let limit = self.core.connect_timeout();
+        // The Java client gives each `isro` one second.
+        let limit = self.core.connect_timeout().min(Duration::from_secs(1));
         let tls = self.cfg.tls.clone();
-        self.probe = Some(tokio::spawn(probe_rw(hosts, current, tx, limit, tls)));
+        self.probe = Some(tokio::spawn(async move {
+            let found = probe_rw(hosts, current, limit, tls).await;
+            let _ = tx.send((round, found));
+        }));
     }
 
     /// Moves what the core produced to the socket buffer and to the channels.
@@ -603,6 +613,7 @@ impl Driver {
                         self.next_attempt = None;
                     }
                 }
+                Output::ProbeRw { round } => self.start_probe(round),
             }
         }
         if self.wr.is_some() {
@@ -640,11 +651,6 @@ impl Driver {
             self.cycle_connected = true;
             self.backoff = self.cfg.backoff_initial;
         }
-        if s == SessionState::ConnectedReadOnly {
-            self.start_probe();
-        } else {
-            self.stop_probe();
-        }
         self.shared.publish(s);
     }
 }
@@ -681,31 +687,23 @@ async fn connect_opt(c: &mut Option<(SocketAddr, ConnectFuture)>) -> std::io::Re
     }
 }
 
-/// Asks the other servers `isro` until one answers `rw` (the Java client's `pingRwServer`),
-/// backing off between rounds.
+/// One round of the Java client's `pingRwServer`: asks the other servers `isro` and returns
+/// the first answering `rw`. The session core schedules the rounds.
 async fn probe_rw(
     hosts: HostList,
     current: Option<SocketAddr>,
-    tx: mpsc::UnboundedSender<SocketAddr>,
     limit: Duration,
     tls: Option<TlsConnector>,
-) {
-    let mut pause = Duration::from_millis(200);
-    loop {
-        for addr in resolve_all(&hosts, false).await {
-            if Some(addr) == current {
-                continue;
-            }
-            let answer =
-                crate::ops::admin::four_letter(addr, "isro", limit, tls.as_ref(), &hosts).await;
-            if let Ok(answer) = answer {
-                if answer.trim() == "rw" {
-                    let _ = tx.send(addr);
-                    return;
-                }
-            }
+) -> Option<SocketAddr> {
+    for addr in resolve_all(&hosts, false).await {
+        if Some(addr) == current {
+            continue;
         }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(5));
+        let answer =
+            crate::ops::admin::four_letter(addr, "isro", limit, tls.as_ref(), &hosts).await;
+        if answer.is_ok_and(|a| a.trim() == "rw") {
+            return Some(addr);
+        }
     }
+    None
 }

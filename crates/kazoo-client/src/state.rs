@@ -41,7 +41,8 @@ pub enum SessionState {
     ConnectedReadOnly,
     /// The server refused the credentials; the client stopped.
     AuthFailed,
-    /// The server expired the session; the client starts a new one.
+    /// The session expired (the server said so, or the client gave it up under
+    /// [`crate::ClientBuilder::read_only_fresh_session`]); the client starts a new one.
     ExpiredSession,
     /// The client was closed.
     Closed,

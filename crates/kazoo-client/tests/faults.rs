@@ -180,28 +180,52 @@ async fn ensemble_failover_keeps_session_ephemerals_and_watches() {
     blocking(move || ens.restart(victim)).await.ok();
 }
 
+/// The acceptance scenario for read-only mode, with the three kinds of sessions a client may
+/// have when a quorum is lost (see `kazoo_client::session::read_only`): a local session (the
+/// read-only server reports it expired; a fresh read-only session follows), a global one (it
+/// waits, Suspended, and is resumed with its ephemeral node once a quorum is back), and a
+/// global one whose client opted into a fresh session after a session timeout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known gap: a 3.8 read-only server refuses to resume the global session and the \
-            client's fresh-session fallback flaps (see the crate report); run with --ignored"]
 async fn read_only_mode_when_quorum_is_lost_then_back_to_read_write() {
     common::init_tracing();
     let ens = blocking(|| {
         Ensemble::builder(3)
             .jvm_arg("-Dreadonlymode.enabled=true")
+            // A 3.7+ read-only server only serves local sessions (ZOOKEEPER-3863).
+            .config("localSessionsEnabled", "true")
+            // Creating an ephemeral node makes a session global.
+            .config("localSessionsUpgradingEnabled", "true")
             .start()
     })
     .await
     .unwrap();
-    let zk = Client::builder(&ens.connect_string())
-        .session_timeout(Duration::from_secs(8))
-        .read_only(true)
+    let builder = |timeout_ms: u64| {
+        Client::builder(&ens.connect_string())
+            .session_timeout(Duration::from_millis(timeout_ms))
+            .read_only(true)
+    };
+    let zk = builder(4000).connect().await.unwrap();
+    zk.create("/ro", b"v", &CreateOptions::new()).await.unwrap();
+    // Ephemeral nodes make these sessions global.
+    let global = builder(8000).connect().await.unwrap();
+    global
+        .create("/eph", b"", &CreateOptions::new().ephemeral())
+        .await
+        .unwrap();
+    let global_session = global.session_id();
+    let fresh = builder(4000)
+        .read_only_fresh_session(true)
         .connect()
         .await
         .unwrap();
-    zk.create("/ro", b"v".to_vec(), &CreateOptions::new())
+    fresh
+        .create("/eph-fresh", b"", &CreateOptions::new().ephemeral())
         .await
         .unwrap();
     let mut states = zk.subscribe_state();
+    let mut global_states = global.subscribe_state();
+    let mut fresh_states = fresh.subscribe_state();
+
     let keep = member_of(&ens, zk.current_server().unwrap());
     let others: Vec<usize> = (0..3).filter(|&i| i != keep).collect();
     let o = others.clone();
@@ -213,16 +237,35 @@ async fn read_only_mode_when_quorum_is_lost_then_back_to_read_write() {
         ens
     })
     .await;
-    wait_state(&mut states, T, |c| {
+
+    // The local session: expired by the read-only server, then a read-only one.
+    let c = wait_state(&mut states, T, |c| {
+        c.session == SessionState::ConnectedReadOnly || c.session == SessionState::Connected
+    })
+    .await;
+    assert_eq!(c.session, SessionState::ConnectedReadOnly);
+    assert_eq!(zk.state(), KazooState::Connected);
+    assert_eq!(zk.current_server(), Some(ens.member_addr(keep)));
+    assert_eq!(zk.get("/ro").await.unwrap().0.as_ref(), b"v");
+    assert!(matches!(
+        zk.set("/ro", b"x", None).await,
+        Err(Error::NotReadOnly)
+    ));
+    assert!(matches!(
+        zk.create("/new", b"", &CreateOptions::new()).await,
+        Err(Error::NotReadOnly)
+    ));
+    // The opt-in: given up after its session timeout, then read-only.
+    let c = wait_state(&mut fresh_states, T, |c| c.kazoo == KazooState::Lost).await;
+    assert_eq!(c.session, SessionState::ExpiredSession);
+    wait_state(&mut fresh_states, T, |c| {
         c.session == SessionState::ConnectedReadOnly
     })
     .await;
-    assert_eq!(zk.state(), KazooState::Connected);
-    assert_eq!(zk.get("/ro").await.unwrap().0.as_ref(), b"v");
-    assert!(matches!(
-        zk.set("/ro", b"x".to_vec(), None).await,
-        Err(Error::NotReadOnly)
-    ));
+    assert_eq!(fresh.get("/ro").await.unwrap().0.as_ref(), b"v");
+    // The global session without the opt-in waits, suspended, past its timeout.
+    assert_eq!(global.keeper_state(), SessionState::Connecting);
+    assert_eq!(global.state(), KazooState::Suspended);
 
     let ens = blocking(move || {
         let mut ens = ens;
@@ -233,7 +276,40 @@ async fn read_only_mode_when_quorum_is_lost_then_back_to_read_write() {
     })
     .await;
     wait_state(&mut states, T, |c| c.session == SessionState::Connected).await;
-    zk.set("/ro", b"rw again".to_vec(), None).await.unwrap();
-    zk.close().await;
+    zk.set("/ro", b"rw again", None).await.unwrap();
+    let mut seen = Vec::new();
+    tokio::time::timeout(T, async {
+        while let Some(c) = global_states.recv().await {
+            seen.push(c.session);
+            if c.session == SessionState::Connected {
+                break;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("global session transitions: {seen:?}"));
+    // Suspended all along, never expired nor read-only, and resumed.
+    assert_eq!(
+        seen,
+        [SessionState::Connecting, SessionState::Connected],
+        "global session transitions"
+    );
+    assert_eq!(
+        global.session_id(),
+        global_session,
+        "the same session, resumed"
+    );
+    assert!(global.exists("/eph").await.unwrap().is_some());
+    wait_state(&mut fresh_states, T, |c| {
+        c.session == SessionState::Connected
+    })
+    .await;
+    fresh
+        .create("/w", b"", &CreateOptions::new())
+        .await
+        .unwrap();
+    for c in [zk, global, fresh] {
+        c.close().await;
+    }
     drop(ens);
 }

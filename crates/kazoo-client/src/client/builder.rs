@@ -58,10 +58,57 @@ impl ClientBuilder {
         self
     }
 
-    /// Allow connecting to servers in read-only mode (default false). While connected
-    /// read-only the client looks for a read-write server and moves to it.
+    /// Allow connecting to servers in read-only mode (default false): a server cut off from
+    /// its quorum (started with `-Dreadonlymode.enabled=true`) then serves reads, the state is
+    /// [`crate::SessionState::ConnectedReadOnly`] (high-level `Connected`) and writes fail
+    /// with [`Error::NotReadOnly`]. While connected read-only the client asks the other
+    /// servers `isro` (after 100 ms, then doubling pauses up to 60 s) and moves to the first
+    /// read-write one.
+    ///
+    /// Sessions: a read-only server (3.7+) only serves sessions it creates itself, and only
+    /// when the servers run with `localSessionsEnabled=true`. A session it created moves to a
+    /// read-write server as a new session, transparently (watches are re-registered). A
+    /// session created on a read-write server is not resumed by a read-only one: if it is a
+    /// local session the server reports it expired (`Lost`, then a fresh read-only session);
+    /// if it is global (it has ephemeral nodes, or local sessions are off) the client stays
+    /// `Suspended` until a read-write server resumes or expires it, unless
+    /// [`ClientBuilder::read_only_fresh_session`] says otherwise. Details in
+    /// [`crate::session::read_only`].
+    ///
+    /// ```no_run
+    /// # async fn f() -> kazoo_client::Result<()> {
+    /// let client = kazoo_client::Client::builder("10.0.0.1,10.0.0.2,10.0.0.3")
+    ///     .read_only(true)
+    ///     .connect()
+    ///     .await?;
+    /// let read_only = client.keeper_state() == kazoo_client::SessionState::ConnectedReadOnly;
+    /// # Ok(()) }
+    /// ```
     pub fn read_only(mut self, allow: bool) -> Self {
         self.cfg.read_only = allow;
+        self
+    }
+
+    /// Opt-in (default false; implies [`ClientBuilder::read_only`]): when no server resumed
+    /// the session for a whole session timeout, give it up (`Lost` / `ExpiredSession`,
+    /// pending calls fail with [`Error::SessionExpired`], watchers get the expired event) and
+    /// ask for a fresh session, which a read-only server can serve. For clients that would
+    /// rather read from a minority partition than wait with their session; an ensemble that
+    /// still has a quorum has expired that session by then anyway.
+    ///
+    /// ```no_run
+    /// # async fn f() -> kazoo_client::Result<()> {
+    /// let client = kazoo_client::Client::builder("10.0.0.1,10.0.0.2,10.0.0.3")
+    ///     .read_only_fresh_session(true)
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn read_only_fresh_session(mut self, yes: bool) -> Self {
+        self.cfg.read_only_fresh_session = yes;
+        if yes {
+            self.cfg.read_only = true;
+        }
         self
     }
 

@@ -37,6 +37,7 @@ pub(crate) struct ClientConfig {
     pub connect_timeout: Duration,
     pub request_timeout: Option<Duration>,
     pub read_only: bool,
+    pub read_only_fresh_session: bool,
     pub auth: Vec<(String, Vec<u8>)>,
     pub default_acl: Vec<Acl>,
     pub randomize_hosts: bool,
@@ -55,6 +56,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(15),
             request_timeout: None,
             read_only: false,
+            read_only_fresh_session: false,
             auth: Vec::new(),
             default_acl: Acl::open_unsafe(),
             randomize_hosts: true,
@@ -76,6 +78,7 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
             .field("read_only", &self.read_only)
+            .field("read_only_fresh_session", &self.read_only_fresh_session)
             .field("auth_schemes", &schemes)
             .field("default_acl", &self.default_acl)
             .field("randomize_hosts", &self.randomize_hosts)
@@ -281,6 +284,7 @@ impl Client {
             hosts,
             randomize_hosts: cfg.randomize_hosts,
             resume: cfg.resume.clone(),
+            fresh_session_fallback: cfg.read_only_fresh_session,
             auth: cfg.auth.clone(),
             backoff_initial: cfg.backoff_initial,
             backoff_max: cfg.backoff_max,

@@ -16,11 +16,14 @@
 //! write out [`SessionCore::take_transmit`] and act on every [`SessionCore::poll_output`] (an
 //! [`Output::Disconnect`] means: drop the transport now).
 
+pub mod read_only;
 pub mod watches;
 pub mod wire;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_read_only;
 
 use crate::error::Error;
 use crate::sasl::exchange::{SaslExchange, SaslProgress};
@@ -97,6 +100,12 @@ pub enum Output<T> {
     State(SessionState),
     /// The transport must be dropped now (protocol error, timeout, expiry...).
     Disconnect(String),
+    /// Connected read-only: ask the other servers whether they serve read-write (`isro`)
+    /// and report with [`SessionCore::handle_rw_probe`] and this round.
+    ProbeRw {
+        /// Identifies the round in the answer.
+        round: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +173,8 @@ pub struct SessionCore<T> {
     close_error: Error,
     disconnected_since: Option<Instant>,
     sasl: Option<SaslExchange>,
+    fresh_session_fallback: bool,
+    rw_probe: read_only::RwProbe,
 }
 
 impl<T> std::fmt::Debug for SessionCore<T> {
@@ -205,6 +216,8 @@ impl<T> SessionCore<T> {
             close_error: Error::Closed,
             disconnected_since: None,
             sasl: None,
+            fresh_session_fallback: false,
+            rw_probe: read_only::RwProbe::new(),
         }
     }
 
@@ -315,22 +328,14 @@ impl<T> SessionCore<T> {
 
     /// When [`SessionCore::handle_timeout`] must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let phase = self.phase_deadline();
-        match (phase, self.give_up_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// A read-only server refuses to resume a global session, so a client allowed to use
-    /// read-only servers that has reached no server for a whole session timeout gives its
-    /// session up (Lost) and asks for a fresh one, which a read-only server can grant. The
-    /// old session is expired by the ensemble by then or soon after (Curator's rule too).
-    fn give_up_deadline(&self) -> Option<Instant> {
-        if !self.cfg.read_only || self.session_id == 0 || self.phase == Phase::Closed {
-            return None;
-        }
-        Some(self.disconnected_since? + self.session_timeout())
+        [
+            self.phase_deadline(),
+            self.give_up_deadline(),
+            self.rw_probe_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn phase_deadline(&self) -> Option<Instant> {
@@ -366,7 +371,7 @@ impl<T> SessionCore<T> {
         }
         self.transmit.clear();
         self.next_xid = 1;
-        let session_id = if self.seen_rw { self.session_id } else { 0 };
+        let session_id = self.handshake_session_id();
         let req = ConnectRequest {
             last_zxid_seen: self.last_zxid,
             timeout_ms: duration_ms(self.cfg.session_timeout),
@@ -398,6 +403,7 @@ impl<T> SessionCore<T> {
             }
             _ => {}
         }
+        self.note_refused_handshake();
         tracing::info!(reason, "connection lost");
         self.drop_connection_state(Error::ConnectionLoss);
         self.phase = Phase::Idle;
@@ -446,15 +452,7 @@ impl<T> SessionCore<T> {
 
     /// Checks deadlines; call at [`SessionCore::poll_timeout`] (early calls are harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.give_up_deadline().is_some_and(|d| now >= d) {
-            tracing::info!(
-                "no server reachable for a whole session timeout; giving the session up"
-            );
-            self.expire();
-            self.seen_rw = false;
-            self.outputs.push_back(Output::Disconnect(
-                "session given up after a whole session timeout without a server".to_owned(),
-            ));
+        if self.maybe_give_up(now) {
             return;
         }
         match self.phase {
@@ -483,6 +481,7 @@ impl<T> SessionCore<T> {
             }
             _ => {}
         }
+        self.poll_rw_probe(now);
     }
 
     /// Queues a request; it is sent at once when connected, else after the next handshake.
@@ -629,6 +628,7 @@ impl<T> SessionCore<T> {
         }
         if self.announced != Some(s) {
             self.announced = Some(s);
+            self.rw_probe_on_announce(s);
             match s {
                 SessionState::Connecting => tracing::info!("connecting"),
                 _ => {
@@ -833,16 +833,15 @@ impl<T> SessionCore<T> {
         }
         let same_session = self.session_id != 0 && self.session_id == resp.session_id;
         if !same_session && self.session_id != 0 {
-            // The server gave us a new session (we never saw a read-write server, so we did
-            // not ask to resume): the old one's watches and ephemerals mean nothing here.
+            // We asked for a new session: the old one was born on a read-only server, which
+            // only that server knew (see `read_only`). It could hold no ephemerals; its
+            // watches are registered again on the new one.
             tracing::info!("the server started a new session");
         }
         self.session_id = resp.session_id;
         self.password = resp.password;
         self.negotiated = Some(Duration::from_millis(resp.timeout_ms as u64));
-        if !resp.read_only {
-            self.seen_rw = true;
-        }
+        self.note_session_origin(same_session, resp.read_only);
         let read_only = resp.read_only;
         self.last_send = now;
         if let Some(creds) = &self.cfg.sasl {

@@ -4,9 +4,9 @@ use super::watches::{WatchKind, WatchRegistration, WatcherId};
 use super::*;
 use bytes::{BufMut, BytesMut};
 
-const T: Duration = Duration::from_secs(9);
+pub(super) const T: Duration = Duration::from_secs(9);
 
-fn core(now: Instant) -> SessionCore<u32> {
+pub(super) fn core(now: Instant) -> SessionCore<u32> {
     SessionCore::new(
         SessionConfig {
             session_timeout: T,
@@ -18,7 +18,7 @@ fn core(now: Instant) -> SessionCore<u32> {
     )
 }
 
-fn connect_response(timeout_ms: i32, session_id: i64, read_only: bool) -> BytesMut {
+pub(super) fn connect_response(timeout_ms: i32, session_id: i64, read_only: bool) -> BytesMut {
     let mut body = BytesMut::new();
     body.put_i32(0);
     body.put_i32(timeout_ms);
@@ -29,14 +29,14 @@ fn connect_response(timeout_ms: i32, session_id: i64, read_only: bool) -> BytesM
     frame(body)
 }
 
-fn frame(body: BytesMut) -> BytesMut {
+pub(super) fn frame(body: BytesMut) -> BytesMut {
     let mut f = BytesMut::new();
     f.put_i32(body.len() as i32);
     f.extend_from_slice(&body);
     f
 }
 
-fn reply(xid: i32, zxid: i64, err: i32, payload: &[u8]) -> BytesMut {
+pub(super) fn reply(xid: i32, zxid: i64, err: i32, payload: &[u8]) -> BytesMut {
     let mut body = BytesMut::new();
     body.put_i32(xid);
     body.put_i64(zxid);
@@ -45,7 +45,7 @@ fn reply(xid: i32, zxid: i64, err: i32, payload: &[u8]) -> BytesMut {
     frame(body)
 }
 
-fn notification(event_type: i32, path: &str) -> BytesMut {
+pub(super) fn notification(event_type: i32, path: &str) -> BytesMut {
     let mut p = BytesMut::new();
     p.put_i32(event_type);
     p.put_i32(3);
@@ -55,7 +55,7 @@ fn notification(event_type: i32, path: &str) -> BytesMut {
 }
 
 /// A request frame with a placeholder xid.
-fn request(op: OpCode, token: u32, watch: Option<WatchRegistration>) -> Request<u32> {
+pub(super) fn request(op: OpCode, token: u32, watch: Option<WatchRegistration>) -> Request<u32> {
     let mut f = BytesMut::new();
     f.put_i32(8 + 4);
     f.put_i32(0);
@@ -69,11 +69,11 @@ fn request(op: OpCode, token: u32, watch: Option<WatchRegistration>) -> Request<
     }
 }
 
-fn outputs(c: &mut SessionCore<u32>) -> Vec<Output<u32>> {
+pub(super) fn outputs(c: &mut SessionCore<u32>) -> Vec<Output<u32>> {
     std::iter::from_fn(|| c.poll_output()).collect()
 }
 
-fn states(outs: &[Output<u32>]) -> Vec<SessionState> {
+pub(super) fn states(outs: &[Output<u32>]) -> Vec<SessionState> {
     outs.iter()
         .filter_map(|o| match o {
             Output::State(s) => Some(*s),
@@ -82,14 +82,14 @@ fn states(outs: &[Output<u32>]) -> Vec<SessionState> {
         .collect()
 }
 
-fn sent(c: &mut SessionCore<u32>) -> BytesMut {
+pub(super) fn sent(c: &mut SessionCore<u32>) -> BytesMut {
     let mut b = BytesMut::new();
     c.take_transmit(&mut b);
     b
 }
 
 /// Splits what the client sent into frames: (xid, op) of each.
-fn sent_headers(mut b: BytesMut) -> Vec<(i32, i32)> {
+pub(super) fn sent_headers(mut b: BytesMut) -> Vec<(i32, i32)> {
     let mut frames = Vec::new();
     wire::split_frames(&mut b, &mut frames).unwrap();
     frames
@@ -103,7 +103,7 @@ fn sent_headers(mut b: BytesMut) -> Vec<(i32, i32)> {
         .collect()
 }
 
-fn connected(now: Instant) -> SessionCore<u32> {
+pub(super) fn connected(now: Instant) -> SessionCore<u32> {
     let mut c = core(now);
     c.handle_connecting(now);
     c.handle_transport_connected(now);
