@@ -47,14 +47,21 @@ impl Launcher {
             args.insert(0, "valgrind".into());
         }
         let mut cmd = Command::new(&args[0]);
-        cmd.env("RUST_BACKTRACE", "0").env("RUST_LIB_BACKTRACE", "0");
-        cmd.args(&args[1..]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.env("RUST_BACKTRACE", "0")
+            .env("RUST_LIB_BACKTRACE", "0");
+        cmd.args(&args[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         Ok(cmd)
     }
 
     /// Starts a child; `wait` collects its outcome.
     pub fn spawn(&self, spec: &RunSpec) -> Result<Running> {
-        let mut child = self.command(spec)?.spawn().with_context(|| format!("starting {}", spec.client))?;
+        let mut child = self
+            .command(spec)?
+            .spawn()
+            .with_context(|| format!("starting {}", spec.client))?;
         let stdout = child.stdout.take().context("child stdout")?;
         let stderr = child.stderr.take().context("child stderr")?;
         let (tx, rx) = mpsc::channel();
@@ -77,7 +84,12 @@ impl Launcher {
             }
             s
         });
-        Ok(Running { child, lines: rx, err_text: Some(err_text), client: spec.client.clone() })
+        Ok(Running {
+            child,
+            lines: rx,
+            err_text: Some(err_text),
+            client: spec.client.clone(),
+        })
     }
 }
 
@@ -127,7 +139,9 @@ impl Running {
         }
         let status = self.child.wait()?;
         match outcome {
-            Some(l) if status.success() => Ok(serde_json::from_str(&l).with_context(|| format!("outcome {l}"))?),
+            Some(l) if status.success() => {
+                Ok(serde_json::from_str(&l).with_context(|| format!("outcome {l}"))?)
+            }
             _ => {
                 let tail = self.stderr_tail();
                 bail!("{} failed ({status}): {tail}", self.client)
@@ -137,9 +151,16 @@ impl Running {
 
     fn stderr_tail(&mut self) -> String {
         let _ = self.child.kill();
-        let text = self.err_text.take().and_then(|h| h.join().ok()).unwrap_or_default();
+        let text = self
+            .err_text
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
         // Prefer the error line itself over whatever the child printed before dying.
-        if let Some(line) = text.lines().find(|l| l.starts_with("Error") || l.contains("panicked")) {
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.starts_with("Error") || l.contains("panicked"))
+        {
             return line.to_string();
         }
         let tail: Vec<&str> = text.lines().rev().take(6).collect();

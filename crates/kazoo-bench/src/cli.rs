@@ -94,9 +94,12 @@ pub struct RunArgs {
     /// Repetitions of every cell (interleaved: each repetition runs every client once).
     #[arg(long, default_value_t = 3)]
     pub reps: usize,
-    /// Measured seconds per run.
+    /// Measured seconds per run against the canned server.
     #[arg(long, default_value_t = 1.0)]
     pub duration: f64,
+    /// Measured seconds per run against the real server (noisier, so longer).
+    #[arg(long, default_value_t = 2.0)]
+    pub real_duration: f64,
     /// Unmeasured warm-up seconds per run.
     #[arg(long, default_value_t = 0.3)]
     pub warmup: f64,

@@ -24,9 +24,18 @@ pub trait AsyncZk {
     /// getData on `path`, result discarded.
     fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a;
     /// create `path` with `data` and the open ACL; ephemeral or persistent.
-    fn create<'a>(&'a self, path: String, data: &'static [u8], ephemeral: bool) -> impl Future<Output = Result<()>> + 'a;
+    fn create<'a>(
+        &'a self,
+        path: String,
+        data: &'static [u8],
+        ephemeral: bool,
+    ) -> impl Future<Output = Result<()>> + 'a;
     /// setData on `path`, any version.
-    fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> impl Future<Output = Result<()>> + 'a;
+    fn set<'a>(
+        &'a self,
+        path: &'a str,
+        data: &'static [u8],
+    ) -> impl Future<Output = Result<()>> + 'a;
     /// delete `path`, any version.
     fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a;
 }
@@ -64,7 +73,9 @@ fn w3_path(spec: &RunSpec, i: u64) -> String {
 
 /// The W6 node names (created by the orchestrator).
 pub fn w6_paths(spec: &RunSpec) -> Vec<String> {
-    (0..spec.watches).map(|i| format!("{}/w6/n{i:05}", spec.prefix)).collect()
+    (0..spec.watches)
+        .map(|i| format!("{}/w6/n{i:05}", spec.prefix))
+        .collect()
 }
 
 /// The directory W4 lock nodes live in (created by the orchestrator).
@@ -92,7 +103,10 @@ struct Phase {
 
 impl Phase {
     fn begin() -> Self {
-        Phase { t0: Instant::now(), cpu0: process_cpu() }
+        Phase {
+            t0: Instant::now(),
+            cpu0: process_cpu(),
+        }
     }
     fn end(self, ops: u64, errors: u64) -> Outcome {
         Outcome {
@@ -138,7 +152,10 @@ pub async fn run_async<C: AsyncZk>(c: &C, spec: &RunSpec) -> Result<Outcome> {
         }
         Workload::W3 => {
             if let Some(w) = warm {
-                pipelined_async(spec, w, |i| c.create(w3_path(spec, u64::MAX / 2 + i), DATA, true)).await?;
+                pipelined_async(spec, w, |i| {
+                    c.create(w3_path(spec, u64::MAX / 2 + i), DATA, true)
+                })
+                .await?;
             }
             pipelined_async(spec, stop, |i| c.create(w3_path(spec, i), DATA, true)).await
         }
@@ -365,7 +382,13 @@ fn w1_sync<C: SyncZk>(c: &C, path: &str, stop: Stop, record: bool) -> Result<Out
     Ok(out)
 }
 
-fn threaded_sync<C: SyncZk>(c: &C, spec: &RunSpec, create: bool, stop: Stop, first: u64) -> Result<Outcome> {
+fn threaded_sync<C: SyncZk>(
+    c: &C,
+    spec: &RunSpec,
+    create: bool,
+    stop: Stop,
+    first: u64,
+) -> Result<Outcome> {
     let gate = Mutex::new(Gate::new(stop));
     let done = AtomicU64::new(0);
     let errors = AtomicU64::new(0);
@@ -381,7 +404,11 @@ fn threaded_sync<C: SyncZk>(c: &C, spec: &RunSpec, create: bool, stop: Stop, fir
                     }
                     g.issued()
                 };
-                let r = if create { c.create(&w3_path(spec, first + i), DATA, true) } else { c.get(&get_path) };
+                let r = if create {
+                    c.create(&w3_path(spec, first + i), DATA, true)
+                } else {
+                    c.get(&get_path)
+                };
                 done.fetch_add(1, Relaxed);
                 if r.is_err() {
                     errors.fetch_add(1, Relaxed);

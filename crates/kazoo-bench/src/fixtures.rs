@@ -34,16 +34,27 @@ fn create_all(conn: &mut RawConn, paths: &[String]) -> Result<()> {
 /// Creates the prefix, the getData node, `watches` W6 nodes and the W7 tree.
 pub fn load(addr: SocketAddr, prefix: &str, watches: usize, with_tree: bool) -> Result<()> {
     let mut conn = RawConn::connect(addr, 30_000).context("fixture connection")?;
-    create_all(&mut conn, &[prefix.to_string(), format!("{prefix}/data"), format!("{prefix}/w6")])?;
-    let w6: Vec<String> = (0..watches).map(|i| format!("{prefix}/w6/n{i:05}")).collect();
+    create_all(
+        &mut conn,
+        &[
+            prefix.to_string(),
+            format!("{prefix}/data"),
+            format!("{prefix}/w6"),
+        ],
+    )?;
+    let w6: Vec<String> = (0..watches)
+        .map(|i| format!("{prefix}/w6/n{i:05}"))
+        .collect();
     create_all(&mut conn, &w6)?;
     if with_tree {
         let root = format!("{prefix}/w7");
         create_all(&mut conn, std::slice::from_ref(&root))?;
         let dirs: Vec<String> = (0..W7_DIRS).map(|d| format!("{root}/d{d:03}")).collect();
         create_all(&mut conn, &dirs)?;
-        let leaves: Vec<String> =
-            dirs.iter().flat_map(|d| (0..W7_LEAVES).map(move |l| format!("{d}/l{l:03}"))).collect();
+        let leaves: Vec<String> = dirs
+            .iter()
+            .flat_map(|d| (0..W7_LEAVES).map(move |l| format!("{d}/l{l:03}")))
+            .collect();
         create_all(&mut conn, &leaves)?;
     }
     conn.close()?;
@@ -61,7 +72,9 @@ pub fn mkdir(addr: SocketAddr, path: &str) -> Result<()> {
 /// Fires every W6 watch: setData on all nodes, 100 per multi, 10 multis in flight. Returns the
 /// monotonic time at which the first multi was sent.
 pub fn trigger_w6(conn: &mut RawConn, prefix: &str, watches: usize) -> Result<u64> {
-    let paths: Vec<String> = (0..watches).map(|i| format!("{prefix}/w6/n{i:05}")).collect();
+    let paths: Vec<String> = (0..watches)
+        .map(|i| format!("{prefix}/w6/n{i:05}"))
+        .collect();
     let frames: Vec<Vec<u8>> = paths
         .chunks(100)
         .map(|chunk| {

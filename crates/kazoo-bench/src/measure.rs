@@ -25,7 +25,12 @@ pub struct Gate {
 impl Gate {
     /// Opens a gate now.
     pub fn new(stop: Stop) -> Self {
-        Gate { stop, start: Instant::now(), issued: 0, closed: false }
+        Gate {
+            stop,
+            start: Instant::now(),
+            issued: 0,
+            closed: false,
+        }
     }
 
     /// Returns whether one more operation may be issued, counting it if so.
@@ -81,7 +86,10 @@ impl Samples {
             let i = ((self.0.len() as f64 - 1.0) * q).round() as usize;
             self.0[i.min(self.0.len() - 1)] as f64 / 1e3
         };
-        Some(Latency { p50_us: at(0.5), p99_us: at(0.99) })
+        Some(Latency {
+            p50_us: at(0.5),
+            p99_us: at(0.99),
+        })
     }
 }
 

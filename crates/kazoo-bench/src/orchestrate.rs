@@ -50,11 +50,16 @@ pub fn run(args: RunArgs) -> Result<()> {
         script: root.join("bench/kazoo_bench.py"),
         callgrind_out: None,
     };
-    let out_path = if args.out.is_relative() { root.join(&args.out) } else { args.out.clone() };
+    let out_path = if args.out.is_relative() {
+        root.join(&args.out)
+    } else {
+        args.out.clone()
+    };
     if let Some(dir) = out_path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut out = std::fs::File::create(&out_path).with_context(|| format!("creating {}", out_path.display()))?;
+    let mut out = std::fs::File::create(&out_path)
+        .with_context(|| format!("creating {}", out_path.display()))?;
     let mut records = Vec::new();
     let mut emit = |r: Record, out: &mut std::fs::File| -> Result<()> {
         writeln!(out, "{}", serde_json::to_string(&r)?)?;
@@ -65,11 +70,20 @@ pub fn run(args: RunArgs) -> Result<()> {
     emit(record::machine(&args), &mut out)?;
 
     let servers = start_servers(&args)?;
-    let modes: Vec<Mode> = args.modes.iter().copied().filter(|m| servers.addr(*m).is_some()).collect();
+    let modes: Vec<Mode> = args
+        .modes
+        .iter()
+        .copied()
+        .filter(|m| servers.addr(*m).is_some())
+        .collect();
     for rep in 0..args.reps {
         for &mode in &modes {
             for &w in &args.workloads {
-                let mut cell: Vec<&ClientInfo> = clients.iter().copied().filter(|c| c.supports(w, mode)).collect();
+                let mut cell: Vec<&ClientInfo> = clients
+                    .iter()
+                    .copied()
+                    .filter(|c| c.supports(w, mode))
+                    .collect();
                 if cell.is_empty() {
                     continue;
                 }
@@ -101,31 +115,44 @@ pub fn run(args: RunArgs) -> Result<()> {
             eprintln!("callgrind runs need the canned mode; skipped");
         }
     }
-    drop(emit);
     let table = report::table(&records);
     println!("\n{table}");
     let table_path = out_path.with_extension("md");
     std::fs::write(&table_path, &table)?;
-    eprintln!("results: {}\ntable:   {}", out_path.display(), table_path.display());
+    eprintln!(
+        "results: {}\ntable:   {}",
+        out_path.display(),
+        table_path.display()
+    );
     Ok(())
 }
 
 fn select_clients(args: &RunArgs) -> Result<Vec<&'static ClientInfo>> {
     if args.clients.is_empty() {
-        return Ok(clients::ALL.iter().filter(|c| clients::available(c)).collect());
+        return Ok(clients::ALL
+            .iter()
+            .filter(|c| clients::available(c))
+            .collect());
     }
     args.clients
         .iter()
         .map(|id| {
             let c = clients::find(id).with_context(|| format!("unknown client {id}"))?;
-            anyhow::ensure!(clients::available(c), "{id} is not in this build (feature `ours`)");
+            anyhow::ensure!(
+                clients::available(c),
+                "{id} is not in this build (feature `ours`)"
+            );
             Ok(c)
         })
         .collect()
 }
 
 fn start_servers(args: &RunArgs) -> Result<Servers> {
-    let canned = if args.modes.contains(&Mode::Canned) { Some(CannedServer::start()?) } else { None };
+    let canned = if args.modes.contains(&Mode::Canned) {
+        Some(CannedServer::start()?)
+    } else {
+        None
+    };
     let real = if args.modes.contains(&Mode::Real) {
         eprintln!("starting ZooKeeper (kazoo-testkit)...");
         let zk = kazoo_testkit::ZkServer::builder()
@@ -146,14 +173,25 @@ fn start_servers(args: &RunArgs) -> Result<Servers> {
     Ok(Servers { canned, real })
 }
 
-fn spec_for(args: &RunArgs, addr: SocketAddr, mode: Mode, w: Workload, c: &ClientInfo, rep: usize) -> RunSpec {
+fn spec_for(
+    args: &RunArgs,
+    addr: SocketAddr,
+    mode: Mode,
+    w: Workload,
+    c: &ClientInfo,
+    rep: usize,
+) -> RunSpec {
     RunSpec {
         client: c.id.to_string(),
         workload: w,
         mode,
         addr: addr.to_string(),
         warmup_ms: (args.warmup * 1e3) as u64,
-        duration_ms: (args.duration * 1e3) as u64,
+        duration_ms: (if mode == Mode::Real {
+            args.real_duration
+        } else {
+            args.duration
+        } * 1e3) as u64,
         ops: 0,
         inflight: args.inflight,
         run_id: format!("{}{}-{}", rep, w.name(), c.id.replace(['/', '.'], "_")),
@@ -164,7 +202,7 @@ fn spec_for(args: &RunArgs, addr: SocketAddr, mode: Mode, w: Workload, c: &Clien
 }
 
 fn child_limit(args: &RunArgs) -> Duration {
-    Duration::from_secs_f64(args.warmup + args.duration + 60.0)
+    Duration::from_secs_f64(args.warmup + args.duration.max(args.real_duration) + 60.0)
 }
 
 fn run_cell(
@@ -207,7 +245,16 @@ fn run_cell(
         }
         _ => None,
     };
-    Ok(record::run(rep, mode, w, c.id, &spec.run_id, outcome, server, args.watches))
+    Ok(record::run(
+        rep,
+        mode,
+        w,
+        c.id,
+        &spec.run_id,
+        outcome,
+        server,
+        args.watches,
+    ))
 }
 
 /// W4c: two children of the same client contending for one lock, started at the same instant.
@@ -230,13 +277,21 @@ fn contended(args: &RunArgs, launcher: &Launcher, mut spec: RunSpec) -> Result<O
 }
 
 fn print_progress(r: &Record) {
-    let figures: Vec<String> = r.metrics.iter().map(|(k, v)| format!("{k}={v:.2}")).collect();
+    let figures: Vec<String> = r
+        .metrics
+        .iter()
+        .map(|(k, v)| format!("{k}={v:.2}"))
+        .collect();
     eprintln!(
         "  rep {} {:6} {:4} {:20} {}",
         r.rep,
         r.mode,
         r.workload,
         r.client,
-        if r.error.is_some() { "FAILED".to_string() } else { figures.join(" ") }
+        if r.error.is_some() {
+            "FAILED".to_string()
+        } else {
+            figures.join(" ")
+        }
     );
 }

@@ -83,13 +83,21 @@ pub fn machine(args: &RunArgs) -> Record {
     let mut r = blank("machine", 0, "", "", "");
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
-    let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     r.info.insert("cpu".into(), cpu.into());
     r.info.insert("nproc".into(), nproc.into());
     r.info.insert("reps".into(), args.reps.into());
     r.info.insert("duration_s".into(), args.duration.into());
+    r.info
+        .insert("real_duration_s".into(), args.real_duration.into());
     r.info.insert("warmup_s".into(), args.warmup.into());
     r.info.insert("inflight".into(), args.inflight.into());
     r.info.insert("watches".into(), args.watches.into());
@@ -104,6 +112,7 @@ pub fn failure(rep: usize, mode: Mode, w: Workload, client: &str, e: &anyhow::Er
 }
 
 /// A successful run with its derived figures.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     rep: usize,
     mode: Mode,
@@ -138,26 +147,39 @@ pub fn run(
         Workload::W6 => {
             m.insert("notify_ms".into(), o.secs * 1e3);
             if let (Some(a), Some(b)) = (o.rss_after, o.rss_before) {
-                m.insert("bytes_per_watch".into(), (a as f64 - b as f64) / watches.max(1) as f64);
+                m.insert(
+                    "bytes_per_watch".into(),
+                    (a as f64 - b as f64) / watches.max(1) as f64,
+                );
             }
             m.insert("peak_rss_mib".into(), mib);
         }
         Workload::W7 => {
             m.insert("load_ms".into(), o.secs * 1e3);
             if let (Some(a), Some(b), Some(n)) = (o.rss_after, o.rss_before, o.items) {
-                m.insert("bytes_per_node".into(), (a as f64 - b as f64) / n.max(1) as f64);
+                m.insert(
+                    "bytes_per_node".into(),
+                    (a as f64 - b as f64) / n.max(1) as f64,
+                );
             }
             m.insert("peak_rss_mib".into(), mib);
         }
     }
     if let Some(s) = server {
         if s.requests > 0 {
-            m.insert("server_us_per_req".into(), s.cpu_secs / s.requests as f64 * 1e6);
+            m.insert(
+                "server_us_per_req".into(),
+                s.cpu_secs / s.requests as f64 * 1e6,
+            );
         }
         if s.wall_secs > 0.0 {
             m.insert("server_busy_pct".into(), s.cpu_secs / s.wall_secs * 100.0);
         }
-        r.server = Some(ServerUsageRecord { cpu_secs: s.cpu_secs, wall_secs: s.wall_secs, requests: s.requests });
+        r.server = Some(ServerUsageRecord {
+            cpu_secs: s.cpu_secs,
+            wall_secs: s.wall_secs,
+            requests: s.requests,
+        });
     }
     r.outcome = Some(o);
     r
@@ -165,10 +187,18 @@ pub fn run(
 
 /// A callgrind slope: instructions per op of `w` between two op counts.
 pub fn callgrind(w: Workload, client: &str, ops: [u64; 2], instructions: [u64; 2]) -> Record {
-    let mut r = blank("callgrind", 0, "canned", &format!("W5-{}", w.name()), client);
-    let per_op = (instructions[1] as f64 - instructions[0] as f64) / (ops[1] as f64 - ops[0] as f64);
+    let mut r = blank(
+        "callgrind",
+        0,
+        "canned",
+        &format!("W5-{}", w.name()),
+        client,
+    );
+    let per_op =
+        (instructions[1] as f64 - instructions[0] as f64) / (ops[1] as f64 - ops[0] as f64);
     r.metrics.insert("instr_per_op".into(), per_op);
     r.info.insert("ops".into(), serde_json::json!(ops));
-    r.info.insert("instructions".into(), serde_json::json!(instructions));
+    r.info
+        .insert("instructions".into(), serde_json::json!(instructions));
     r
 }

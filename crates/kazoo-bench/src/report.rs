@@ -11,7 +11,11 @@ pub fn stats(v: &[f64]) -> (f64, f64, f64) {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
     let n = s.len();
-    let med = if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 };
+    let med = if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    };
     (med, s[0], s[n - 1])
 }
 
@@ -40,19 +44,36 @@ type Cells = BTreeMap<String, BTreeMap<String, Vec<f64>>>;
 /// Renders the markdown table of every run record (failed runs are listed after it).
 pub fn table(records: &[Record]) -> String {
     let mut groups: BTreeMap<(String, String), Cells> = BTreeMap::new();
-    for r in records.iter().filter(|r| r.kind == "run" || r.kind == "callgrind") {
-        let cells = groups.entry((r.mode.clone(), r.workload.clone())).or_default();
+    for r in records
+        .iter()
+        .filter(|r| r.kind == "run" || r.kind == "callgrind")
+    {
+        let cells = groups
+            .entry((r.mode.clone(), r.workload.clone()))
+            .or_default();
         for (k, v) in &r.metrics {
             if v.is_finite() {
-                cells.entry(r.client.clone()).or_default().entry(k.clone()).or_default().push(*v);
+                cells
+                    .entry(r.client.clone())
+                    .or_default()
+                    .entry(k.clone())
+                    .or_default()
+                    .push(*v);
             }
         }
     }
     let mut out = String::new();
-    let order = |id: &str| clients::ALL.iter().position(|c| c.id == id).unwrap_or(usize::MAX);
+    let order = |id: &str| {
+        clients::ALL
+            .iter()
+            .position(|c| c.id == id)
+            .unwrap_or(usize::MAX)
+    };
     for ((mode, workload), cells) in &groups {
-        let cols: Vec<&(&str, &str, bool)> =
-            METRICS.iter().filter(|(m, _, _)| cells.values().any(|c| c.contains_key(*m))).collect();
+        let cols: Vec<&(&str, &str, bool)> = METRICS
+            .iter()
+            .filter(|(m, _, _)| cells.values().any(|c| c.contains_key(*m)))
+            .collect();
         let _ = writeln!(out, "\n### {workload} · {mode} server\n");
         let _ = write!(out, "| client |");
         for (_, label, hi) in &cols {
@@ -118,7 +139,12 @@ pub fn table(records: &[Record]) -> String {
                 r.mode,
                 r.workload,
                 r.client,
-                r.error.as_deref().unwrap_or("").lines().next().unwrap_or("")
+                r.error
+                    .as_deref()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             );
         }
     }

@@ -17,12 +17,20 @@ pub fn workspace_root() -> PathBuf {
             }
         }
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| ".".into())
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| ".".into())
 }
 
 fn has_kazoo(python: &Path) -> bool {
     Command::new(python)
-        .args(["-c", &format!("import kazoo.version as v, sys; sys.exit(v.__version__ != '{KAZOO_VERSION}')")])
+        .args([
+            "-c",
+            &format!(
+                "import kazoo.version as v, sys; sys.exit(v.__version__ != '{KAZOO_VERSION}')"
+            ),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -43,16 +51,28 @@ pub fn kazoo_python(root: &Path, explicit: Option<PathBuf>) -> Result<PathBuf> {
         return Ok(python);
     }
     eprintln!("creating {} with kazoo {KAZOO_VERSION}...", venv.display());
-    let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().context("python3 -m venv")?;
+    let ok = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .context("python3 -m venv")?;
     if !ok.success() {
         bail!("python3 -m venv failed (install python3-venv)");
     }
     let ok = Command::new(venv.join("bin/pip"))
-        .args(["install", "-q", "--disable-pip-version-check", &format!("kazoo=={KAZOO_VERSION}")])
+        .args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            &format!("kazoo=={KAZOO_VERSION}"),
+        ])
         .status()
         .context("pip install kazoo")?;
     if !ok.success() || !has_kazoo(&python) {
-        bail!("installing kazoo {KAZOO_VERSION} into {} failed", venv.display());
+        bail!(
+            "installing kazoo {KAZOO_VERSION} into {} failed",
+            venv.display()
+        );
     }
     Ok(python)
 }

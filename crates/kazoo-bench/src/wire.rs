@@ -131,11 +131,15 @@ impl<'a> Reader<'a> {
     }
     /// Reads an i32.
     pub fn i32(&mut self) -> Option<i32> {
-        self.take(4).and_then(|b| b.try_into().ok()).map(i32::from_be_bytes)
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(i32::from_be_bytes)
     }
     /// Reads an i64.
     pub fn i64(&mut self) -> Option<i64> {
-        self.take(8).and_then(|b| b.try_into().ok()).map(i64::from_be_bytes)
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_be_bytes)
     }
     /// Reads a bool.
     pub fn bool(&mut self) -> Option<bool> {
@@ -159,7 +163,12 @@ impl<'a> Reader<'a> {
 /// The connect request every benchmark raw connection sends (protocol 0, fresh session).
 pub fn connect_request(timeout_ms: i32) -> Vec<u8> {
     let mut w = Writer::frame();
-    w.i32(0).i64(0).i32(timeout_ms).i64(0).bytes(&[0; 16]).bool(false);
+    w.i32(0)
+        .i64(0)
+        .i32(timeout_ms)
+        .i64(0)
+        .bytes(&[0; 16])
+        .bool(false);
     w.finish_frame()
 }
 
@@ -181,7 +190,12 @@ pub fn exists(xid: i32, path: &str, watch: bool) -> Vec<u8> {
 /// A create request frame with the open ACL; `flags` is the create mode.
 pub fn create(xid: i32, path: &str, data: &[u8], flags: i32) -> Vec<u8> {
     let mut w = Writer::frame();
-    w.i32(xid).i32(op::CREATE).str(path).bytes(data).open_acl().i32(flags);
+    w.i32(xid)
+        .i32(op::CREATE)
+        .str(path)
+        .bytes(data)
+        .open_acl()
+        .i32(flags);
     w.finish_frame()
 }
 
@@ -226,7 +240,11 @@ impl ReplyHeader {
     /// Decodes the header at the start of a reply body.
     pub fn decode(body: &[u8]) -> Option<Self> {
         let mut r = Reader::new(body);
-        Some(ReplyHeader { xid: r.i32()?, zxid: r.i64()?, err: r.i32()? })
+        Some(ReplyHeader {
+            xid: r.i32()?,
+            zxid: r.i64()?,
+            err: r.i32()?,
+        })
     }
 }
 
@@ -248,7 +266,13 @@ impl RawConn {
         let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
         stream.set_nodelay(true)?;
         stream.write_all(&connect_request(timeout_ms))?;
-        let mut conn = RawConn { stream, buf: vec![0; 1 << 20], start: 0, end: 0, next_xid: 1 };
+        let mut conn = RawConn {
+            stream,
+            buf: vec![0; 1 << 20],
+            start: 0,
+            end: 0,
+            next_xid: 1,
+        };
         let body = conn.read_frame()?;
         let mut r = Reader::new(&body);
         let _proto = r.i32();
@@ -306,7 +330,8 @@ impl RawConn {
         }
         let mut len4 = [0u8; 4];
         len4.copy_from_slice(&self.buf[self.start..self.start + 4]);
-        let len = usize::try_from(i32::from_be_bytes(len4)).map_err(|_| bad("negative frame length"))?;
+        let len =
+            usize::try_from(i32::from_be_bytes(len4)).map_err(|_| bad("negative frame length"))?;
         if avail >= 4 + len {
             let s = self.start + 4;
             self.start = s + len;
@@ -335,7 +360,10 @@ impl RawConn {
         }
         let n = self.stream.read(&mut self.buf[self.end..])?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "server closed",
+            ));
         }
         self.end += n;
         Ok(())

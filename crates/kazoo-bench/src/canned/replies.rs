@@ -130,7 +130,10 @@ pub fn answer_connect(req: &[u8], session_id: i64, out: &mut Vec<u8>) -> Option<
     let _passwd = r.bytes()?;
     let with_read_only = r.remaining() > 0;
     let mut w = Writer::frame();
-    w.i32(0).i32(timeout.clamp(4_000, 40_000)).i64(session_id).bytes(&[7; 16]);
+    w.i32(0)
+        .i32(timeout.clamp(4_000, 40_000))
+        .i64(session_id)
+        .bytes(&[7; 16]);
     if with_read_only {
         w.bool(false);
     }
@@ -243,13 +246,20 @@ mod tests {
 
     fn body(frame: &[u8]) -> &[u8] {
         let len = i32::from_be_bytes(frame[..4].try_into().unwrap()) as usize;
-        assert_eq!(len, frame.len() - 4, "length prefix covers the body exactly");
+        assert_eq!(
+            len,
+            frame.len() - 4,
+            "length prefix covers the body exactly"
+        );
         &frame[4..]
     }
 
     fn one(req: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        assert_eq!(answer(&Replies::new(), body(req), &mut out), Action::Continue);
+        assert_eq!(
+            answer(&Replies::new(), body(req), &mut out),
+            Action::Continue
+        );
         out
     }
 
@@ -257,14 +267,52 @@ mod tests {
     fn get_data_reply_carries_xid_data_and_stat() {
         let out = one(&wire::get_data(42, "/a", false));
         let b = body(&out);
-        assert_eq!(ReplyHeader::decode(b), Some(ReplyHeader { xid: 42, zxid: ZXID, err: 0 }));
+        assert_eq!(
+            ReplyHeader::decode(b),
+            Some(ReplyHeader {
+                xid: 42,
+                zxid: ZXID,
+                err: 0
+            })
+        );
         let mut r = Reader::new(&b[16..]);
         assert_eq!(r.bytes(), Some(CANNED_DATA));
-        r.skip(STAT_LEN - 8).unwrap();
+        // czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner
+        r.skip(8 * 4 + 4 * 3 + 8).unwrap();
         assert_eq!(r.i32(), Some(CANNED_DATA.len() as i32), "stat dataLength");
-        r.i32().unwrap();
+        assert_eq!(r.i32(), Some(0), "stat numChildren");
         r.i64().unwrap();
         assert_eq!(r.remaining(), 0);
+    }
+
+    /// Our own protocol crate, an independent decoder, reads every canned reply as ZooKeeper's.
+    #[cfg(feature = "ours")]
+    #[test]
+    fn kazoo_proto_decodes_the_canned_replies() {
+        use kazoo::proto::{codec::Reader as ProtoReader, ErrorCode, OpCode, Response};
+        let replies = Replies::new();
+        let paths = vec!["/a".to_string(), "/b".to_string()];
+        let cases: Vec<(OpCode, Vec<u8>)> = vec![
+            (OpCode::GetData, wire::get_data(1, "/a", false)),
+            (OpCode::Exists, wire::exists(2, "/a", false)),
+            (OpCode::Create, wire::create(3, "/a", b"x", 0)),
+            (OpCode::SetData, wire::set_data(4, "/a", b"x")),
+            (OpCode::Delete, wire::delete(5, "/a")),
+            (OpCode::Multi, wire::multi_set_data(6, &paths, b"x")),
+        ];
+        for (op, req) in cases {
+            let mut out = Vec::new();
+            assert_eq!(answer(&replies, body(&req), &mut out), Action::Continue);
+            let b = body(&out);
+            let header = ReplyHeader::decode(b).unwrap();
+            assert_eq!(header.err, 0);
+            let mut r = ProtoReader::new(bytes::Bytes::copy_from_slice(&b[16..]));
+            let decoded = Response::decode_reply(op, ErrorCode::Ok, &mut r);
+            assert!(decoded.is_ok(), "{op:?}: {decoded:?}");
+            if let Ok(Response::GetData(d)) = &decoded {
+                assert_eq!(&d.data[..], CANNED_DATA);
+            }
+        }
     }
 
     #[test]
@@ -307,7 +355,14 @@ mod tests {
         let paths = vec!["/a".to_string(), "/b".to_string(), "/c".to_string()];
         let out = one(&wire::multi_set_data(9, &paths, b"v"));
         let b = body(&out);
-        assert_eq!(ReplyHeader::decode(b).unwrap(), ReplyHeader { xid: 9, zxid: ZXID, err: 0 });
+        assert_eq!(
+            ReplyHeader::decode(b).unwrap(),
+            ReplyHeader {
+                xid: 9,
+                zxid: ZXID,
+                err: 0
+            }
+        );
         let mut r = Reader::new(&b[16..]);
         for _ in 0..3 {
             assert_eq!(r.i32(), Some(op::SET_DATA));
@@ -315,7 +370,10 @@ mod tests {
             assert_eq!(r.i32(), Some(0));
             r.skip(STAT_LEN).unwrap();
         }
-        assert_eq!((r.i32(), r.bool(), r.i32()), (Some(-1), Some(true), Some(-1)));
+        assert_eq!(
+            (r.i32(), r.bool(), r.i32()),
+            (Some(-1), Some(true), Some(-1))
+        );
         assert_eq!(r.remaining(), 0);
     }
 
@@ -323,19 +381,31 @@ mod tests {
     fn multi_with_creates_deletes_and_checks() {
         let mut w = Writer::frame();
         w.i32(11).i32(op::MULTI);
-        w.i32(op::CREATE).bool(false).i32(-1).str("/n").bytes(b"x").open_acl().i32(0);
+        w.i32(op::CREATE)
+            .bool(false)
+            .i32(-1)
+            .str("/n")
+            .bytes(b"x")
+            .open_acl()
+            .i32(0);
         w.i32(op::CHECK).bool(false).i32(-1).str("/n").i32(0);
         w.i32(op::DELETE).bool(false).i32(-1).str("/n").i32(-1);
         w.i32(-1).bool(true).i32(-1);
         let out = one(&w.finish_frame());
         let mut r = Reader::new(&body(&out)[16..]);
-        assert_eq!((r.i32(), r.bool(), r.i32()), (Some(op::CREATE), Some(false), Some(0)));
+        assert_eq!(
+            (r.i32(), r.bool(), r.i32()),
+            (Some(op::CREATE), Some(false), Some(0))
+        );
         assert_eq!(r.bytes(), Some(CANNED_PATH.as_bytes()));
         assert_eq!(r.i32(), Some(op::CHECK));
         r.skip(5).unwrap();
         assert_eq!(r.i32(), Some(op::DELETE));
         r.skip(5).unwrap();
-        assert_eq!((r.i32(), r.bool(), r.i32()), (Some(-1), Some(true), Some(-1)));
+        assert_eq!(
+            (r.i32(), r.bool(), r.i32()),
+            (Some(-1), Some(true), Some(-1))
+        );
         assert_eq!(r.remaining(), 0);
     }
 

@@ -55,18 +55,20 @@ impl CannedServer {
         let counters = Arc::new(Counters::default());
         let replies = Arc::new(Replies::new());
         let c = counters.clone();
-        std::thread::Builder::new().name("canned-accept".into()).spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (c, replies) = (c.clone(), replies.clone());
-                c.active.fetch_add(1, Relaxed);
-                let spawned = std::thread::Builder::new()
-                    .name("canned-conn".into())
-                    .spawn(move || serve(stream, &replies, &c));
-                if spawned.is_err() {
-                    eprintln!("canned server: cannot spawn a connection thread");
+        std::thread::Builder::new()
+            .name("canned-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let (c, replies) = (c.clone(), replies.clone());
+                    c.active.fetch_add(1, Relaxed);
+                    let spawned = std::thread::Builder::new()
+                        .name("canned-conn".into())
+                        .spawn(move || serve(stream, &replies, &c));
+                    if spawned.is_err() {
+                        eprintln!("canned server: cannot spawn a connection thread");
+                    }
                 }
-            }
-        })?;
+            })?;
         Ok(CannedServer { addr, counters })
     }
 
@@ -102,14 +104,20 @@ fn serve(stream: TcpStream, replies: &Replies, c: &Counters) {
     let cpu0 = thread_cpu();
     let session = 0x4b5a_0000_0000 + c.session.fetch_add(1, Relaxed) as i64;
     let requests = serve_loop(stream, replies, session).unwrap_or_else(|(_, n)| n);
-    c.cpu_ns.fetch_add((thread_cpu() - cpu0).as_nanos() as u64, Relaxed);
-    c.wall_ns.fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
+    c.cpu_ns
+        .fetch_add((thread_cpu() - cpu0).as_nanos() as u64, Relaxed);
+    c.wall_ns
+        .fetch_add(started.elapsed().as_nanos() as u64, Relaxed);
     c.requests.fetch_add(requests, Relaxed);
     c.active.fetch_sub(1, Relaxed);
 }
 
 /// Answers frames until the client closes; returns the number of requests answered.
-fn serve_loop(mut stream: TcpStream, replies: &Replies, session: i64) -> Result<u64, (io::Error, u64)> {
+fn serve_loop(
+    mut stream: TcpStream,
+    replies: &Replies,
+    session: i64,
+) -> Result<u64, (io::Error, u64)> {
     let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; 256 * 1024];
     let mut out = Vec::with_capacity(256 * 1024);
@@ -126,7 +134,8 @@ fn serve_loop(mut stream: TcpStream, replies: &Replies, session: i64) -> Result<
         end += n;
         let mut action = Action::Continue;
         while end - start >= 4 {
-            let len = i32::from_be_bytes([buf[start], buf[start + 1], buf[start + 2], buf[start + 3]]);
+            let len =
+                i32::from_be_bytes([buf[start], buf[start + 1], buf[start + 2], buf[start + 3]]);
             let Ok(len) = usize::try_from(len) else {
                 return Ok(answered);
             };

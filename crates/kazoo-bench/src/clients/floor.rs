@@ -44,7 +44,12 @@ pub fn run(spec: &RunSpec) -> Result<Outcome> {
             let frame = if spec.workload == Workload::W2 {
                 wire::get_data(0, &data_path(spec), false)
             } else {
-                wire::create(0, &format!("{}/floor-{}", spec.prefix, spec.run_id), DATA, 1)
+                wire::create(
+                    0,
+                    &format!("{}/floor-{}", spec.prefix, spec.run_id),
+                    DATA,
+                    1,
+                )
             };
             if let Some(w) = warm {
                 pipelined(&mut conn, &frame, spec.inflight, &mut xid, w)?;
@@ -65,7 +70,13 @@ fn expect(h: Option<ReplyHeader>, xid: i32) -> Result<()> {
     }
 }
 
-fn sequential(conn: &mut RawConn, frames: &mut [Vec<u8>; 4], xid: &mut i32, stop: Stop, record: bool) -> Result<Outcome> {
+fn sequential(
+    conn: &mut RawConn,
+    frames: &mut [Vec<u8>; 4],
+    xid: &mut i32,
+    stop: Stop,
+    record: bool,
+) -> Result<Outcome> {
     let mut lat = [(); 4].map(|_| Samples::with_capacity(if record { 1 << 20 } else { 0 }));
     let mut gate = Gate::new(match stop {
         Stop::Ops(n) => Stop::Ops(n.div_ceil(4)),
@@ -110,7 +121,13 @@ fn sequential(conn: &mut RawConn, frames: &mut [Vec<u8>; 4], xid: &mut i32, stop
     Ok(out)
 }
 
-fn pipelined(conn: &mut RawConn, frame: &[u8], window: usize, xid: &mut i32, stop: Stop) -> Result<Outcome> {
+fn pipelined(
+    conn: &mut RawConn,
+    frame: &[u8],
+    window: usize,
+    xid: &mut i32,
+    stop: Stop,
+) -> Result<Outcome> {
     let mut gate = Gate::new(stop);
     let mut out_buf = Vec::with_capacity(window * frame.len());
     let mut next = *xid;

@@ -73,7 +73,9 @@ impl ClientInfo {
             }
             (Kind::ZkClient(_) | Kind::KazooPy, Workload::W4 | Workload::W4c) => true,
             (Kind::Ours(_), Workload::W4 | Workload::W4c) => OURS_HAS_LOCK,
-            (Kind::ZkClient(_) | Kind::TokioZk(_) | Kind::ZkSync | Kind::KazooPy, Workload::W6) => true,
+            (Kind::ZkClient(_) | Kind::TokioZk(_) | Kind::ZkSync | Kind::KazooPy, Workload::W6) => {
+                true
+            }
             (Kind::Ours(_), Workload::W6) => OURS_HAS_WATCH,
             (Kind::KazooPy, Workload::W7) => true,
             (Kind::Ours(_), Workload::W7) => OURS_HAS_TREE_CACHE,
@@ -102,16 +104,46 @@ mod ours_caps {
 
 /// Every client, in the order the table lists them.
 pub const ALL: &[ClientInfo] = &[
-    ClientInfo { id: "kazoo-rs/ct", kind: Kind::Ours(Rt::Current) },
-    ClientInfo { id: "kazoo-rs/mt", kind: Kind::Ours(Rt::Multi) },
-    ClientInfo { id: "kazoo-rs/blocking", kind: Kind::OursBlocking },
-    ClientInfo { id: "zookeeper-client/ct", kind: Kind::ZkClient(Rt::Current) },
-    ClientInfo { id: "zookeeper-client/mt", kind: Kind::ZkClient(Rt::Multi) },
-    ClientInfo { id: "tokio-zookeeper/ct", kind: Kind::TokioZk(Rt::Current) },
-    ClientInfo { id: "tokio-zookeeper/mt", kind: Kind::TokioZk(Rt::Multi) },
-    ClientInfo { id: "zookeeper-0.8", kind: Kind::ZkSync },
-    ClientInfo { id: "kazoo-py", kind: Kind::KazooPy },
-    ClientInfo { id: "raw-floor", kind: Kind::Floor },
+    ClientInfo {
+        id: "kazoo-rs/ct",
+        kind: Kind::Ours(Rt::Current),
+    },
+    ClientInfo {
+        id: "kazoo-rs/mt",
+        kind: Kind::Ours(Rt::Multi),
+    },
+    ClientInfo {
+        id: "kazoo-rs/blocking",
+        kind: Kind::OursBlocking,
+    },
+    ClientInfo {
+        id: "zookeeper-client/ct",
+        kind: Kind::ZkClient(Rt::Current),
+    },
+    ClientInfo {
+        id: "zookeeper-client/mt",
+        kind: Kind::ZkClient(Rt::Multi),
+    },
+    ClientInfo {
+        id: "tokio-zookeeper/ct",
+        kind: Kind::TokioZk(Rt::Current),
+    },
+    ClientInfo {
+        id: "tokio-zookeeper/mt",
+        kind: Kind::TokioZk(Rt::Multi),
+    },
+    ClientInfo {
+        id: "zookeeper-0.8",
+        kind: Kind::ZkSync,
+    },
+    ClientInfo {
+        id: "kazoo-py",
+        kind: Kind::KazooPy,
+    },
+    ClientInfo {
+        id: "raw-floor",
+        kind: Kind::Floor,
+    },
 ];
 
 /// Looks a client up by id.
@@ -130,8 +162,12 @@ pub fn available(c: &ClientInfo) -> bool {
 
 fn runtime(rt: Rt) -> Result<tokio::runtime::Runtime> {
     Ok(match rt {
-        Rt::Current => tokio::runtime::Builder::new_current_thread().enable_all().build()?,
-        Rt::Multi => tokio::runtime::Builder::new_multi_thread().enable_all().build()?,
+        Rt::Current => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        Rt::Multi => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?,
     })
 }
 

@@ -39,7 +39,11 @@ pub struct Ours(
 impl Ours {
     /// Connects with a 10 s session timeout.
     pub async fn connect(addr: &str) -> Result<Self> {
-        let c = Client::builder(addr).session_timeout(SESSION_TIMEOUT).connect().await.context("kazoo-rs connect")?;
+        let c = Client::builder(addr)
+            .session_timeout(SESSION_TIMEOUT)
+            .connect()
+            .await
+            .context("kazoo-rs connect")?;
         Ok(Ours(
             c,
             #[cfg(feature = "ours-recipes")]
@@ -50,13 +54,13 @@ impl Ours {
 
 #[cfg(feature = "ours-recipes")]
 impl crate::drive::AsyncLock for Ours {
-    fn cycle<'a>(&'a self, dir: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        async move {
-            let lock = self.1.get_or_init(|| kazoo::recipe::lock::Lock::new(&self.0, dir));
-            let guard = lock.acquire().await?;
-            guard.release().await?;
-            Ok(())
-        }
+    async fn cycle<'a>(&'a self, dir: &'a str) -> Result<()> {
+        let lock = self
+            .1
+            .get_or_init(|| kazoo::recipe::lock::Lock::new(&self.0, dir));
+        let guard = lock.acquire().await?;
+        guard.release().await?;
+        Ok(())
     }
 }
 
@@ -74,12 +78,23 @@ impl AsyncZk for Ours {
         async move { f.await.map(drop).map_err(Into::into) }
     }
 
-    fn create<'a>(&'a self, path: String, data: &'static [u8], ephemeral: bool) -> impl Future<Output = Result<()>> + 'a {
-        let f = self.0.create(&path, Bytes::from_static(data), &opts(ephemeral));
+    fn create<'a>(
+        &'a self,
+        path: String,
+        data: &'static [u8],
+        ephemeral: bool,
+    ) -> impl Future<Output = Result<()>> + 'a {
+        let f = self
+            .0
+            .create(&path, Bytes::from_static(data), &opts(ephemeral));
         async move { f.await.map(drop).map_err(Into::into) }
     }
 
-    fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> impl Future<Output = Result<()>> + 'a {
+    fn set<'a>(
+        &'a self,
+        path: &'a str,
+        data: &'static [u8],
+    ) -> impl Future<Output = Result<()>> + 'a {
         let f = self.0.set(path, Bytes::from_static(data), None);
         async move { f.await.map(drop).map_err(Into::into) }
     }
@@ -112,7 +127,12 @@ async fn w6(c: &Ours, spec: &RunSpec) -> Result<Outcome> {
         }
     }))
     .await;
-    Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
+    Ok(drive::w6_outcome(
+        rss_before,
+        rss_after,
+        counter.count(),
+        counter.last_ns(),
+    ))
 }
 
 /// Runs `spec` with the async client on the current runtime.
@@ -137,10 +157,16 @@ impl SyncZk for OursBlocking {
         self.0.get(path).map(drop).map_err(Into::into)
     }
     fn create(&self, path: &str, data: &[u8], ephemeral: bool) -> Result<()> {
-        self.0.create(path, Bytes::copy_from_slice(data), &opts(ephemeral)).map(drop).map_err(Into::into)
+        self.0
+            .create(path, Bytes::copy_from_slice(data), &opts(ephemeral))
+            .map(drop)
+            .map_err(Into::into)
     }
     fn set(&self, path: &str, data: &[u8]) -> Result<()> {
-        self.0.set(path, Bytes::copy_from_slice(data), None).map(drop).map_err(Into::into)
+        self.0
+            .set(path, Bytes::copy_from_slice(data), None)
+            .map(drop)
+            .map_err(Into::into)
     }
     fn delete(&self, path: &str) -> Result<()> {
         self.0.delete(path, None).map_err(Into::into)
@@ -157,20 +183,4 @@ pub fn run_blocking(spec: &RunSpec) -> Result<Outcome> {
     let out = drive::run_sync(&c, spec)?;
     c.0.close();
     Ok(out)
-}
-
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn future_sizes() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async {
-            let c = kazoo::Client::builder("127.0.0.1:1").build().unwrap();
-            let g = c.get("/a");
-            let cr = c.create("/a", bytes::Bytes::from_static(b"x"), &kazoo::CreateOptions::new());
-            let s = c.set("/a", bytes::Bytes::from_static(b"x"), None);
-            let w = c.get_w("/a");
-            eprintln!("SIZES get={} create={} set={} get_w={}", std::mem::size_of_val(&g), std::mem::size_of_val(&cr), std::mem::size_of_val(&s), std::mem::size_of_val(&w));
-        });
-    }
 }

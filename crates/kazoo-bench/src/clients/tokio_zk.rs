@@ -6,7 +6,6 @@ use crate::spec::{Outcome, RunSpec};
 use crate::usage::rss_bytes;
 use anyhow::{anyhow, Context, Result};
 use futures::{Stream, StreamExt};
-use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 use tokio_zookeeper::{Acl, CreateMode, WatchedEvent, ZooKeeper, ZooKeeperBuilder};
@@ -23,8 +22,14 @@ impl TokioZk {
         let addr = addr.parse().context("address")?;
         let mut b = ZooKeeperBuilder::default();
         b.set_timeout(Duration::from_secs(10));
-        let (zk, events) = b.connect(&addr).await.map_err(|e| anyhow!("tokio-zookeeper connect: {e}"))?;
-        Ok(TokioZk { zk, events: Some(Box::pin(events)) })
+        let (zk, events) = b
+            .connect(&addr)
+            .await
+            .map_err(|e| anyhow!("tokio-zookeeper connect: {e}"))?;
+        Ok(TokioZk {
+            zk,
+            events: Some(Box::pin(events)),
+        })
     }
 }
 
@@ -33,35 +38,43 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 impl AsyncZk for TokioZk {
-    fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        async move {
-            match self.zk.get_data(path).await.map_err(err)? {
-                Some(_) => Ok(()),
-                None => Err(anyhow!("no node {path}")),
-            }
+    async fn get<'a>(&'a self, path: &'a str) -> Result<()> {
+        match self.zk.get_data(path).await.map_err(err)? {
+            Some(_) => Ok(()),
+            None => Err(anyhow!("no node {path}")),
         }
     }
 
-    fn create<'a>(&'a self, path: String, data: &'static [u8], ephemeral: bool) -> impl Future<Output = Result<()>> + 'a {
-        async move {
-            let mode = if ephemeral { CreateMode::Ephemeral } else { CreateMode::Persistent };
-            self.zk.create(&path, data, Acl::open_unsafe(), mode).await.map_err(err)?.map_err(err)?;
-            Ok(())
-        }
+    async fn create(&self, path: String, data: &'static [u8], ephemeral: bool) -> Result<()> {
+        let mode = if ephemeral {
+            CreateMode::Ephemeral
+        } else {
+            CreateMode::Persistent
+        };
+        self.zk
+            .create(&path, data, Acl::open_unsafe(), mode)
+            .await
+            .map_err(err)?
+            .map_err(err)?;
+        Ok(())
     }
 
-    fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> impl Future<Output = Result<()>> + 'a {
-        async move {
-            self.zk.set_data(path, None, data).await.map_err(err)?.map_err(err)?;
-            Ok(())
-        }
+    async fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> Result<()> {
+        self.zk
+            .set_data(path, None, data)
+            .await
+            .map_err(err)?
+            .map_err(err)?;
+        Ok(())
     }
 
-    fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        async move {
-            self.zk.delete(path, None).await.map_err(err)?.map_err(err)?;
-            Ok(())
-        }
+    async fn delete<'a>(&'a self, path: &'a str) -> Result<()> {
+        self.zk
+            .delete(path, None)
+            .await
+            .map_err(err)?
+            .map_err(err)?;
+        Ok(())
     }
 }
 
@@ -69,14 +82,20 @@ impl AsyncZk for TokioZk {
 /// the default stream, which a task drains).
 pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
     let paths = drive::w6_paths(spec);
-    let mut events = c.events.take().ok_or_else(|| anyhow!("event stream already taken"))?;
+    let mut events = c
+        .events
+        .take()
+        .ok_or_else(|| anyhow!("event stream already taken"))?;
     let drain = async move { while events.next().await.is_some() {} };
     let counter = EventCounter::default();
     let rss_before = rss_bytes();
     let mut receivers = Vec::with_capacity(paths.len());
     for chunk in paths.chunks(1000) {
         let zk = &c.zk;
-        let futs: Vec<_> = chunk.iter().map(|p| async move { zk.with_watcher().get_data(p).await }).collect();
+        let futs: Vec<_> = chunk
+            .iter()
+            .map(|p| async move { zk.with_watcher().get_data(p).await })
+            .collect();
         for r in futures::future::join_all(futs).await {
             let (rx, _, _) = r.map_err(err)?.ok_or_else(|| anyhow!("W6 node missing"))?;
             receivers.push(rx);
@@ -95,5 +114,10 @@ pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
         _ = waits => {}
         _ = drain => return Err(anyhow!("event stream ended")),
     }
-    Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
+    Ok(drive::w6_outcome(
+        rss_before,
+        rss_after,
+        counter.count(),
+        counter.last_ns(),
+    ))
 }

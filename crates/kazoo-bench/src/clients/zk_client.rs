@@ -31,15 +31,25 @@ impl AsyncZk for ZkClient {
         async move { f.await.map(drop).map_err(Into::into) }
     }
 
-    fn create<'a>(&'a self, path: String, data: &'static [u8], ephemeral: bool) -> impl Future<Output = Result<()>> + 'a {
-        async move {
-            let mode = if ephemeral { CreateMode::Ephemeral } else { CreateMode::Persistent };
-            let opts = mode.with_acls(Acls::anyone_all());
-            self.0.create(&path, data, &opts).await.map(drop).map_err(Into::into)
-        }
+    async fn create(&self, path: String, data: &'static [u8], ephemeral: bool) -> Result<()> {
+        let mode = if ephemeral {
+            CreateMode::Ephemeral
+        } else {
+            CreateMode::Persistent
+        };
+        let opts = mode.with_acls(Acls::anyone_all());
+        self.0
+            .create(&path, data, &opts)
+            .await
+            .map(drop)
+            .map_err(Into::into)
     }
 
-    fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> impl Future<Output = Result<()>> + 'a {
+    fn set<'a>(
+        &'a self,
+        path: &'a str,
+        data: &'static [u8],
+    ) -> impl Future<Output = Result<()>> + 'a {
         let f = self.0.set_data(path, data, None);
         async move { f.await.map(drop).map_err(Into::into) }
     }
@@ -51,20 +61,22 @@ impl AsyncZk for ZkClient {
 }
 
 impl AsyncLock for ZkClient {
-    fn cycle<'a>(&'a self, dir: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        async move {
-            let prefix = format!("{dir}/lock-");
-            let lock = self
-                .0
-                .lock(LockPrefix::new_shared(&prefix)?, b"", LockOptions::new(Acls::anyone_all()))
-                .await?;
-            // Release explicitly and wait for it, as the other clients' release calls do; dropping
-            // the guard would delete in the background and leave the next cycle racing it.
-            let path = lock.lock_path().to_string();
-            std::mem::forget(lock);
-            self.0.delete(&path, None).await?;
-            Ok(())
-        }
+    async fn cycle<'a>(&'a self, dir: &'a str) -> Result<()> {
+        let prefix = format!("{dir}/lock-");
+        let lock = self
+            .0
+            .lock(
+                LockPrefix::new_shared(&prefix)?,
+                b"",
+                LockOptions::new(Acls::anyone_all()),
+            )
+            .await?;
+        // Release explicitly and wait for it, as the other clients' release calls do; dropping
+        // the guard would delete in the background and leave the next cycle racing it.
+        let path = lock.lock_path().to_string();
+        std::mem::forget(lock);
+        self.0.delete(&path, None).await?;
+        Ok(())
     }
 }
 
@@ -90,5 +102,10 @@ pub async fn w6(c: &ZkClient, spec: &RunSpec) -> Result<Outcome> {
     }));
     let rss_after = drive::w6_ready();
     waits.await;
-    Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
+    Ok(drive::w6_outcome(
+        rss_before,
+        rss_after,
+        counter.count(),
+        counter.last_ns(),
+    ))
 }

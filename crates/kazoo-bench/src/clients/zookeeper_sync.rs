@@ -19,7 +19,9 @@ impl ZkSync {
         let zk = ZooKeeper::connect(addr, Duration::from_secs(10), |_e: WatchedEvent| {})
             .map_err(|e| anyhow::anyhow!("zookeeper connect: {e:?}"))?;
         // connect returns before the handshake; the first call waits for it.
-        zk.exists("/", false).map_err(|e| anyhow::anyhow!("{e:?}")).context("first call")?;
+        zk.exists("/", false)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .context("first call")?;
         Ok(ZkSync { zk })
     }
 }
@@ -33,11 +35,21 @@ impl SyncZk for ZkSync {
         self.zk.get_data(path, false).map(drop).map_err(err)
     }
     fn create(&self, path: &str, data: &[u8], ephemeral: bool) -> Result<()> {
-        let mode = if ephemeral { CreateMode::Ephemeral } else { CreateMode::Persistent };
-        self.zk.create(path, data.to_vec(), Acl::open_unsafe().clone(), mode).map(drop).map_err(err)
+        let mode = if ephemeral {
+            CreateMode::Ephemeral
+        } else {
+            CreateMode::Persistent
+        };
+        self.zk
+            .create(path, data.to_vec(), Acl::open_unsafe().clone(), mode)
+            .map(drop)
+            .map_err(err)
     }
     fn set(&self, path: &str, data: &[u8]) -> Result<()> {
-        self.zk.set_data(path, data.to_vec(), None).map(drop).map_err(err)
+        self.zk
+            .set_data(path, data.to_vec(), None)
+            .map(drop)
+            .map_err(err)
     }
     fn delete(&self, path: &str) -> Result<()> {
         self.zk.delete(path, None).map_err(err)
@@ -51,9 +63,15 @@ pub fn w6(c: &ZkSync, spec: &RunSpec) -> Result<Outcome> {
     let rss_before = rss_bytes();
     for p in &paths {
         let counter = counter.clone();
-        c.zk.get_data_w(p, move |_e: WatchedEvent| counter.hit()).map_err(err)?;
+        c.zk.get_data_w(p, move |_e: WatchedEvent| counter.hit())
+            .map_err(err)?;
     }
     let rss_after = drive::w6_ready();
     drive::wait_count(&counter, paths.len() as u64, Duration::from_secs(120))?;
-    Ok(drive::w6_outcome(rss_before, rss_after, counter.count(), counter.last_ns()))
+    Ok(drive::w6_outcome(
+        rss_before,
+        rss_after,
+        counter.count(),
+        counter.last_ns(),
+    ))
 }
