@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) if error::is_broken_pipe(&e) => ExitCode::from(error::EXIT_OK),
         Err(e) => {
-            eprintln!("zooky: error: {}", error::one_line(&e));
+            output::note(&format!("zooky: error: {}", error::one_line(&e)));
             ExitCode::from(error::exit_code(&e))
         }
     }

@@ -148,10 +148,10 @@ pub fn warn_if_readable_by_others(path: &Path, file: &ProfileFile) {
         .any(|p| p.digest.is_some() || !p.auth.is_empty());
     if let Ok(meta) = std::fs::metadata(path) {
         if has_secrets && meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
+            crate::output::note(&format!(
                 "zooky: warning: {} holds credentials and is readable by other users (chmod 600 it)",
                 path.display()
-            );
+            ));
         }
     }
 }

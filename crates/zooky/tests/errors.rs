@@ -144,6 +144,16 @@ fn profiles_select_hosts_and_lock_root() {
     assert!(out.stderr.is_empty(), "{out:?}");
     let who = with_profile(&["--profile", "test", "whoami"]);
     assert!(who.ok().contains("digest  prof"), "{who:?}");
+    // Credentials in a file others can read: a warning, not an error.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = with_profile(&["--profile", "test", "ls", "/"]);
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stderr.contains("readable by other users"), "{out:?}");
+        assert!(!out.stderr.contains("pw"), "{out:?}");
+    }
     // --hosts beats the profile.
     let out = with_profile(&["--profile", "test", "--hosts", "a,,b", "ls", "/"]);
     assert_eq!(out.code, 2);

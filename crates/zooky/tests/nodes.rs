@@ -161,6 +161,11 @@ fn ls_listings() {
     assert_eq!(nodes[3]["path"], format!("{r}/a/a1/deep"));
     assert_eq!(nodes[3]["stat"]["dataLength"], 1);
 
+    // With a chroot in the host string, paths are relative to it.
+    let chrooted = format!("{}{r}", common::hosts());
+    assert_eq!(zooky(&["--hosts", &chrooted, "ls", "/"]).ok(), "a\nb\nc\n");
+    assert_eq!(zooky(&["--hosts", &chrooted, "get", "/c"]).ok(), "x");
+
     let missing = zooky(&["ls", &format!("{r}/nope")]);
     assert_eq!(missing.code, 1);
     assert_eq!(
@@ -263,4 +268,28 @@ fn ephemerals_of_every_session() {
     let none = zooky(&["--json", "ephemerals", &r, "--session", "0x1"]).json();
     assert_eq!(none["ephemerals"], serde_json::json!([]));
     assert_eq!(zooky(&["ephemerals", &r, "--session", "zz"]).code, 2);
+}
+
+#[test]
+fn ttl_nodes_on_a_server_that_allows_them() {
+    let zk = kazoo_testkit::ZkServer::builder()
+        .config("extendedTypesEnabled", "true")
+        .start()
+        .expect("start a server with TTL nodes");
+    let hosts = zk.connect_string();
+    let out = zooky(&["--hosts", &hosts, "create", "/ttl", "v", "--ttl", "1h"]);
+    assert_eq!(out.ok(), "/ttl\n");
+    let seq = zooky(&[
+        "--hosts",
+        &hosts,
+        "create",
+        "/t-",
+        "--ttl",
+        "1h",
+        "--sequential",
+    ]);
+    assert!(seq.ok().starts_with("/t-00000000"), "{seq:?}");
+    // A TTL node is persistent: it is still there after zooky's session ended.
+    let stat = zooky(&["--hosts", &hosts, "--json", "stat", "/ttl"]).json();
+    assert_eq!(stat["stat"]["dataLength"], 1);
 }

@@ -84,3 +84,24 @@ fn watch_json_lines_on_one_node() {
     // A plain persistent watch also reports the node's children list changing.
     assert_eq!(events[1]["event"], "NodeChildrenChanged");
 }
+
+#[test]
+fn ctrl_c_ends_the_watch_cleanly() {
+    let c = client();
+    let r = root(&c, "zooky-watch-int");
+    let child = start_watch(&["watch", &r]);
+    c.set(&r, b"a".to_vec(), None).unwrap();
+    // SIGINT to this test's own child, by its pid, as Ctrl-C would.
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let (code, out) = wait_exit(child);
+    assert_eq!(code, 0);
+    // The event may or may not have been printed before the signal; nothing else is.
+    assert!(
+        out.is_empty() || out == format!("NodeDataChanged {r}\n"),
+        "{out:?}"
+    );
+}

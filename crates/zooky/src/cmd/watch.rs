@@ -3,7 +3,7 @@
 
 use crate::cli::WatchArgs;
 use crate::error::{EXIT_FAILED, EXIT_OK};
-use crate::output::Printer;
+use crate::output::{note, Printer};
 use kazoo::{AddWatchMode, Client, EventType};
 use serde_json::json;
 
@@ -18,36 +18,35 @@ pub async fn watch(c: &Client, out: Printer, a: WatchArgs) -> anyhow::Result<u8>
         return Ok(EXIT_OK);
     }
     let mut w = c.add_watch(&a.path, mode).await?;
+    // Listening for Ctrl-C starts before the "watching" line, so that a signal sent as soon
+    // as it appears ends the watch cleanly instead of killing the process.
+    let mut stop = Interrupt::new();
     // On stderr, so that stdout carries events only; scripts (and the tests) wait for it to
     // know the watch is in place.
-    eprintln!(
+    note(&format!(
         "zooky: watching {}{} (Ctrl-C to stop)",
         a.path,
         if a.recursive { " and below" } else { "" }
-    );
+    ));
     let mut seen = 0u64;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let mut interruptible = true;
     loop {
         let event = tokio::select! {
             e = w.recv() => e,
-            r = &mut ctrl_c, if interruptible => match r {
-                Ok(()) => return Ok(EXIT_OK),
-                // No signal handling here: run until --count or the session ends.
-                Err(_) => { interruptible = false; continue; }
-            },
+            () = stop.wait() => return Ok(EXIT_OK),
         };
         let Some(event) = event else {
-            eprintln!("zooky: the watch ended (client closed)");
+            note("zooky: the watch ended (client closed)");
             return Ok(EXIT_FAILED);
         };
         if event.is_terminal() {
-            eprintln!("zooky: the watch ended: session {:?}", event.keeper_state);
+            note(&format!(
+                "zooky: the watch ended: session {:?}",
+                event.keeper_state
+            ));
             return Ok(EXIT_FAILED);
         }
         if event.event_type == EventType::PersistentWatchRemoved {
-            eprintln!("zooky: the watch was removed");
+            note("zooky: the watch was removed");
             return Ok(EXIT_FAILED);
         }
         let kind = format!("{:?}", event.event_type);
@@ -59,6 +58,50 @@ pub async fn watch(c: &Client, out: Printer, a: WatchArgs) -> anyhow::Result<u8>
         seen += 1;
         if a.count.is_some_and(|n| seen >= n) {
             return Ok(EXIT_OK);
+        }
+    }
+}
+
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, registered when created. Without signal support it
+/// never fires: the watch then runs until `--count` or the session ends.
+struct Interrupt {
+    #[cfg(unix)]
+    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Interrupt {
+    #[cfg(unix)]
+    fn new() -> Interrupt {
+        use tokio::signal::unix::{signal, SignalKind};
+        Interrupt {
+            signals: signal(SignalKind::interrupt())
+                .and_then(|i| Ok((i, signal(SignalKind::terminate())?)))
+                .ok(),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn new() -> Interrupt {
+        Interrupt {}
+    }
+
+    #[cfg(unix)]
+    async fn wait(&mut self) {
+        match &mut self.signals {
+            Some((int, term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn wait(&mut self) {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 }

@@ -59,6 +59,13 @@ impl Printer {
     }
 }
 
+/// Writes a line to stderr; a closed stderr is ignored (`eprintln!` would panic).
+pub fn note(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(b"\n");
+}
+
 /// Seconds since the epoch in milliseconds, now (for the "ago" columns).
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
