@@ -153,6 +153,7 @@ fn profiles_select_hosts_and_lock_root() {
         assert_eq!(out.code, 0, "{out:?}");
         assert!(out.stderr.contains("readable by other users"), "{out:?}");
         assert!(!out.stderr.contains("pw"), "{out:?}");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     // --hosts beats the profile.
     let out = with_profile(&["--profile", "test", "--hosts", "a,,b", "ls", "/"]);
