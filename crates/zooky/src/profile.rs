@@ -129,7 +129,8 @@ pub fn parse(text: &str) -> Result<ProfileFile, String> {
     toml::from_str(text).map_err(|e: toml::de::Error| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            .and_then(|s| text.get(..s.start))
+            .map(|before| before.matches('\n').count() + 1);
         let msg = e.message().trim().to_owned();
         match line {
             Some(l) => format!("line {l}: {msg}"),
