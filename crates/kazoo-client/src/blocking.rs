@@ -70,6 +70,10 @@ impl ClientBuilder {
         request_timeout(t: Duration)
     );
     forward!(
+        /// See [`crate::ClientBuilder::max_in_flight`].
+        max_in_flight(n: usize)
+    );
+    forward!(
         /// See [`crate::ClientBuilder::read_only`].
         read_only(allow: bool)
     );
@@ -92,6 +96,27 @@ impl ClientBuilder {
     forward!(
         /// See [`crate::ClientBuilder::session`].
         session(session_id: i64, password: Vec<u8>)
+    );
+
+    forward!(
+        /// See [`crate::ClientBuilder::tls`].
+        tls(tls: crate::tls::TlsConfig)
+    );
+    forward!(
+        /// See [`crate::ClientBuilder::sasl`].
+        sasl(credentials: crate::sasl::SaslCredentials)
+    );
+    forward!(
+        /// See [`crate::ClientBuilder::sasl_digest`].
+        sasl_digest(user: &str, password: &str)
+    );
+    forward!(
+        /// See [`crate::ClientBuilder::max_request_size`].
+        max_request_size(bytes: usize)
+    );
+    forward!(
+        /// See [`crate::ClientBuilder::reconnect_backoff`].
+        reconnect_backoff(initial: Duration, max: Duration)
     );
 
     /// See [`crate::ClientBuilder::auth`].
@@ -315,6 +340,14 @@ impl Client {
     pub fn negotiated_timeout(&self) -> Option<Duration> {
         self.inner.negotiated_timeout()
     }
+    /// See [`crate::Client::current_server`].
+    pub fn current_server(&self) -> Option<std::net::SocketAddr> {
+        self.inner.current_server()
+    }
+    /// See [`crate::Client::chroot`].
+    pub fn chroot(&self) -> Option<&str> {
+        self.inner.chroot()
+    }
     /// See [`crate::Client::subscribe_state`].
     pub fn subscribe_state(&self) -> StateListener {
         StateListener {
@@ -348,6 +381,10 @@ impl Client {
     pub fn ensure_path(&self, path: &str) -> Result<()> {
         self.run(self.inner.ensure_path(path))
     }
+    /// See [`crate::Client::ensure_path_with_acl`].
+    pub fn ensure_path_with_acl(&self, path: &str, acl: Vec<Acl>) -> Result<()> {
+        self.run(self.inner.ensure_path_with_acl(path, acl))
+    }
     /// See [`crate::Client::exists`].
     pub fn exists(&self, path: &str) -> Result<Option<Stat>> {
         self.run(self.inner.exists(path))
@@ -378,6 +415,11 @@ impl Client {
     /// See [`crate::Client::get_children_with_stat`].
     pub fn get_children_with_stat(&self, path: &str) -> Result<(Vec<String>, Stat)> {
         self.run(self.inner.get_children_with_stat(path))
+    }
+    /// See [`crate::Client::get_children_with_stat_w`].
+    pub fn get_children_with_stat_w(&self, path: &str) -> Result<(Vec<String>, Stat, Watch)> {
+        let (c, s, w) = self.run(self.inner.get_children_with_stat_w(path))?;
+        Ok((c, s, self.watch(w)))
     }
     /// See [`crate::Client::set`].
     pub fn set(&self, path: &str, data: impl IntoData, version: Option<i32>) -> Result<Stat> {

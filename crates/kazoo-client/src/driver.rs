@@ -4,6 +4,7 @@
 //! without success), probes for a read-write server while connected read-only, and routes
 //! replies, watch events and state changes to channels. It never runs user code.
 
+use crate::client::Permit;
 use crate::error::{Error, Result};
 use crate::hosts::{resolve_all, HostList};
 use crate::session::watches::{WatchKind, WatcherId};
@@ -38,6 +39,9 @@ pub(crate) enum Sink {
 pub(crate) struct Token {
     pub reply: oneshot::Sender<Result<RawReply>>,
     pub sink: Option<(WatcherId, Sink)>,
+    /// The request's place under the bound on outstanding requests (none for the task's
+    /// own requests); given back when the token is dropped.
+    pub permit: Option<Permit>,
 }
 
 /// What client handles ask of the I/O task.
@@ -416,8 +420,16 @@ impl Driver {
                 credential,
                 reply,
             } => {
-                self.core
-                    .add_auth(now, &scheme, &credential, Some(Token { reply, sink: None }));
+                self.core.add_auth(
+                    now,
+                    &scheme,
+                    &credential,
+                    Some(Token {
+                        reply,
+                        sink: None,
+                        permit: None,
+                    }),
+                );
             }
             Command::DropWatcher {
                 watcher,
@@ -490,7 +502,11 @@ impl Driver {
                 op: OpCode::RemoveWatches,
                 frame: frame.freeze(),
                 watch: None,
-                token: Token { reply, sink: None },
+                token: Token {
+                    reply,
+                    sink: None,
+                    permit: None,
+                },
             },
         );
         self.core.reregister_path(now, server_path);
@@ -530,6 +546,7 @@ impl Driver {
                 token: Token {
                     reply: tx,
                     sink: None,
+                    permit: None,
                 },
             },
         );

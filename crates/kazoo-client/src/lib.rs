@@ -40,7 +40,7 @@ mod state;
 pub mod tls;
 mod watch;
 
-pub use client::{Client, ClientBuilder, StateListener};
+pub use client::{Client, ClientBuilder, StateListener, DEFAULT_MAX_IN_FLIGHT};
 pub use data::IntoData;
 pub use error::{Error, Result};
 pub use hosts::{HostList, HostSpec};

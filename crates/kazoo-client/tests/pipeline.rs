@@ -1,10 +1,14 @@
-//! 10,000 requests in flight at once complete in call order and intact.
+//! 10,000 requests in flight at once complete in call order and intact; with a bound on
+//! requests outstanding, calls beyond it wait in call order, and their per-request timeout
+//! counts from the call.
 
 mod common;
 
 use bytes::Bytes;
-use common::chrooted_client;
-use kazoo_client::CreateOptions;
+use common::{chrooted_client, chrooted_client_with};
+use kazoo_client::{Client, CreateOptions, Error};
+use kazoo_testkit::{FaultProxy, ProxyMode, ZkServer};
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn ten_thousand_pipelined_requests_complete_in_order_and_intact() {
@@ -40,5 +44,73 @@ async fn ten_thousand_pipelined_requests_complete_in_order_and_intact() {
     for s in sets.into_iter().rev() {
         assert_eq!(s.await.unwrap().version, 1);
     }
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn beyond_a_small_bound_ten_thousand_calls_still_go_out_in_call_order() {
+    let (zk, _root) = chrooted_client_with("bounded", |b| b.max_in_flight(64)).await;
+    zk.ensure_path("/p").await.unwrap();
+    let opts = CreateOptions::new().sequential();
+    let creates: Vec<_> = (0..10_000usize)
+        .map(|i| zk.create("/p/n-", i.to_string(), &opts))
+        .collect();
+    let paths = futures::future::try_join_all(creates).await.unwrap();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted, "sequence follows call order");
+    let (data, _) = zk.get(&paths[9_999]).await.unwrap();
+    assert_eq!(data.as_ref(), b"9999");
+    zk.close().await;
+}
+
+#[tokio::test]
+async fn futures_awaited_against_call_order_do_not_deadlock_behind_the_bound() {
+    let (zk, _root) = chrooted_client_with("bound1", |b| b.max_in_flight(1)).await;
+    let a = zk.create("/a", b"1", &CreateOptions::new());
+    let b = zk.set("/a", b"2", Some(0));
+    let c = zk.get("/a");
+    // Awaited last first: each was sent in its turn anyway.
+    assert_eq!(c.await.unwrap().0.as_ref(), b"2");
+    assert_eq!(b.await.unwrap().version, 1);
+    assert_eq!(a.await.unwrap(), "/a");
+    // A dropped call that waited for the bound is never sent.
+    let first = zk.set("/a", b"3", None);
+    drop(zk.delete("/a", None));
+    first.await.unwrap();
+    assert!(zk.exists("/a").await.unwrap().is_some());
+    zk.close().await;
+    assert!(matches!(zk.get("/a").await, Err(Error::Closed)));
+}
+
+#[tokio::test]
+async fn the_request_timeout_counts_from_the_call_also_while_waiting_for_the_bound() {
+    common::init_tracing();
+    let root = common::fresh_root("rtimeout").await;
+    let proxy = FaultProxy::start(ZkServer::shared().addr()).unwrap();
+    let zk = Client::builder(&format!("{}{}", proxy.connect_string(), root))
+        .session_timeout(Duration::from_secs(6))
+        .max_in_flight(1)
+        .request_timeout(Duration::from_millis(300))
+        .connect()
+        .await
+        .unwrap();
+    proxy.set_mode(ProxyMode::Blackhole);
+    let t0 = Instant::now();
+    let in_flight = zk.create("/sent", b"", &CreateOptions::new());
+    let waiting = zk.create("/never", b"", &CreateOptions::new());
+    // Polled late: the deadline was set by the call.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(matches!(waiting.await, Err(Error::Timeout)));
+    assert!(matches!(in_flight.await, Err(Error::Timeout)));
+    assert!(t0.elapsed() < Duration::from_secs(2));
+    proxy.set_mode(ProxyMode::Pass);
+    // The request that was written still reaches the server; the one that timed out while
+    // waiting for the bound is never sent.
+    common::eventually(Duration::from_secs(10), || async {
+        zk.exists("/sent").await.is_ok_and(|s| s.is_some())
+    })
+    .await;
+    assert!(zk.exists("/never").await.unwrap().is_none());
     zk.close().await;
 }

@@ -201,6 +201,27 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests outstanding at once (default
+    /// [`DEFAULT_MAX_IN_FLIGHT`](crate::DEFAULT_MAX_IN_FLIGHT), 10,000): handed to
+    /// the I/O task and not answered yet, queued while disconnected included. Calls made
+    /// beyond it neither block nor fail: they wait, in call order, until earlier requests are
+    /// answered, so the server, the socket buffers and the I/O task never hold more. A call
+    /// whose future is dropped (or whose [`ClientBuilder::request_timeout`] passes) while it
+    /// waits is not sent. Zero is a configuration error.
+    ///
+    /// ```no_run
+    /// # async fn f() -> kazoo_client::Result<()> {
+    /// let client = kazoo_client::Client::builder("127.0.0.1:2181")
+    ///     .max_in_flight(1_000)
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.cfg.max_in_flight = n;
+        self
+    }
+
     /// First pause after a full cycle of failed connection attempts, and its cap (defaults 50 ms
     /// and 2 s; doubled each failed cycle, with up to 50 % jitter).
     pub fn reconnect_backoff(mut self, initial: Duration, max: Duration) -> Self {
@@ -214,6 +235,9 @@ impl ClientBuilder {
         let hosts = HostList::parse(&self.hosts)?;
         if let Some(tls) = &self.tls {
             self.cfg.tls = Some(tls.connector().map_err(Error::Tls)?);
+        }
+        if self.cfg.max_in_flight == 0 {
+            return Err(Error::Config("max_in_flight must be at least 1".into()));
         }
         if self.cfg.session_timeout.is_zero() {
             return Err(Error::Config("the session timeout must not be zero".into()));

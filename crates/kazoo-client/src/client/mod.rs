@@ -5,10 +5,14 @@
 //! Order is fixed at call time: every operation method encodes its request and hands it to the
 //! I/O task *before* returning its future, so two calls made one after the other reach the
 //! server in that order even if their futures are awaited in another order (or never).
+//! Beyond [`ClientBuilder::max_in_flight`] requests outstanding, calls wait in that same
+//! order (see `gate`).
 
 mod builder;
+mod gate;
 
 pub use builder::ClientBuilder;
+pub(crate) use gate::Permit;
 
 use crate::driver::{Command, Driver, DriverConfig, Shared, Sink, Token};
 use crate::error::{Error, Result};
@@ -20,6 +24,7 @@ use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::TlsConnector;
 use bytes::BytesMut;
 use futures::Stream;
+use gate::Gate;
 use kazoo_proto::{Acl, ErrorCode, OpCode, Reader, Response};
 use std::fmt;
 use std::future::Future;
@@ -29,6 +34,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::Instrument;
+
+/// The default bound on requests outstanding ([`ClientBuilder::max_in_flight`]).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 10_000;
 
 /// Settings kept for restarts.
 #[derive(Clone)]
@@ -43,6 +51,7 @@ pub(crate) struct ClientConfig {
     pub randomize_hosts: bool,
     pub resume: Option<(i64, Vec<u8>)>,
     pub max_request_size: usize,
+    pub max_in_flight: usize,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
     pub tls: Option<TlsConnector>,
@@ -62,6 +71,7 @@ impl Default for ClientConfig {
             randomize_hosts: true,
             resume: None,
             max_request_size: 0xfffff,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             backoff_initial: Duration::from_millis(50),
             backoff_max: Duration::from_secs(2),
             tls: None,
@@ -98,6 +108,8 @@ pub(crate) struct Inner {
     pub chroot: Option<String>,
     pub shared: Arc<Shared>,
     cmd: RwLock<Option<mpsc::UnboundedSender<Command>>>,
+    /// The bound on outstanding requests of the running I/O task (replaced with its channel).
+    gate: RwLock<Option<Arc<Gate>>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     next_watcher: AtomicU64,
     pub default_acl: Vec<Acl>,
@@ -213,6 +225,7 @@ impl Client {
                 chroot,
                 shared: Arc::new(Shared::new()),
                 cmd: RwLock::new(None),
+                gate: RwLock::new(None),
                 task: Mutex::new(None),
                 next_watcher: AtomicU64::new(1),
             }),
@@ -290,6 +303,8 @@ impl Client {
             backoff_max: cfg.backoff_max,
             tls: cfg.tls.clone(),
         };
+        *self.inner.gate.write().unwrap_or_else(|e| e.into_inner()) =
+            Some(Gate::new(cfg.max_in_flight, &tx));
         let driver = Driver::new(dcfg, rx, self.inner.shared.clone());
         let handle = tokio::spawn(driver.run().instrument(tracing::info_span!("zk_io")));
         *cmd = Some(tx);
@@ -354,6 +369,15 @@ impl Client {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
+        let gate = self
+            .inner
+            .gate
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(gate) = gate {
+            gate.fail_waiting();
+        }
         if let Some(tx) = tx {
             let (reply, rx) = oneshot::channel();
             if tx.send(Command::Close { reply }).is_ok() {
@@ -585,6 +609,23 @@ impl Client {
             .clone()
     }
 
+    fn gate(&self) -> Option<Arc<Gate>> {
+        self.inner
+            .gate
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Hands a command that must keep its call-time place among requests (auth, watch
+    /// removal) to the I/O task, behind requests waiting for the bound.
+    pub(crate) fn send_ordered(&self, cmd: Command) -> Result<()> {
+        match self.gate() {
+            Some(gate) => gate.send(cmd).map_err(|_| Error::Closed),
+            None => Err(Error::Closed),
+        }
+    }
+
     pub(crate) fn next_watcher_id(&self) -> WatcherId {
         WatcherId(self.inner.next_watcher.fetch_add(1, Ordering::Relaxed))
     }
@@ -629,9 +670,15 @@ impl Client {
                 },
             );
         }
-        let Some(tx) = self.sender() else {
+        let Some(gate) = self.gate() else {
             return Call::failed(op, Error::Closed);
         };
+        // The per-request timeout counts from the call, also while it waits for the bound
+        // or a connection, not from the first poll.
+        let deadline = self
+            .inner
+            .request_timeout
+            .map(|t| tokio::time::Instant::now() + t);
         let (reply, rx) = oneshot::channel();
         let (registration, sink) = match watch {
             Some(w) => (
@@ -648,15 +695,19 @@ impl Client {
             op,
             frame: frame.freeze(),
             watch: registration,
-            token: Token { reply, sink },
+            token: Token {
+                reply,
+                sink,
+                permit: None,
+            },
         });
-        if tx.send(cmd).is_err() {
+        if gate.send(cmd).is_err() {
             return Call::failed(op, Error::Closed);
         }
         Call {
             op,
             rx: Ok(rx),
-            timeout: self.inner.request_timeout,
+            deadline,
             span,
         }
     }
@@ -674,7 +725,7 @@ pub(crate) struct WatchSpec {
 pub(crate) struct Call {
     op: OpCode,
     rx: std::result::Result<oneshot::Receiver<Result<RawReply>>, Error>,
-    timeout: Option<Duration>,
+    deadline: Option<tokio::time::Instant>,
     span: tracing::Span,
 }
 
@@ -683,7 +734,7 @@ impl Call {
         Call {
             op,
             rx: Err(e),
-            timeout: None,
+            deadline: None,
             span: tracing::Span::none(),
         }
     }
@@ -693,8 +744,8 @@ impl Call {
         let rx = self.rx?;
         let span = self.span;
         let fut = async move {
-            let r = match self.timeout {
-                Some(t) => match tokio::time::timeout(t, rx).await {
+            let r = match self.deadline {
+                Some(d) => match tokio::time::timeout_at(d, rx).await {
                     Ok(r) => r,
                     Err(_) => return Err(Error::Timeout),
                 },

@@ -96,18 +96,14 @@ impl Client {
             }
         }
         let (reply, rx) = oneshot::channel();
-        let sent = self.sender().map(|tx| {
-            tx.send(Command::AddAuth {
-                scheme: scheme.to_owned(),
-                credential,
-                reply,
-            })
+        // Ordered: requests called before this one go out without the new credentials.
+        let sent = self.send_ordered(Command::AddAuth {
+            scheme: scheme.to_owned(),
+            credential,
+            reply,
         });
         async move {
-            match sent {
-                Some(Ok(())) => {}
-                _ => return Err(Error::Closed),
-            }
+            sent?;
             rx.await.map_err(|_| Error::Closed)??;
             Ok(())
         }

@@ -80,16 +80,14 @@ impl Client {
             WatcherType::Any => WatchKind::ALL.to_vec(),
         };
         let rx = self.server_path(path, false).and_then(|server_path| {
-            let tx = self.sender().ok_or(Error::Closed)?;
             let (reply, rx) = oneshot::channel();
-            tx.send(Command::RemoveWatches {
+            self.send_ordered(Command::RemoveWatches {
                 server_path,
                 kinds,
                 wire: watcher_type,
                 local,
                 reply,
-            })
-            .map_err(|_| Error::Closed)?;
+            })?;
             Ok(rx)
         });
         async move {

@@ -2,7 +2,7 @@
 //! chroot, and polling with a deadline where no event exists.
 #![allow(dead_code)]
 
-use kazoo_client::{Client, KazooState, StateChange, StateListener};
+use kazoo_client::{Client, ClientBuilder, KazooState, StateChange, StateListener};
 use kazoo_testkit::{unique_path, ZkServer};
 use std::time::Duration;
 
@@ -16,20 +16,32 @@ pub fn init_tracing() {
 
 /// A connected client on the shared server, chrooted to a fresh unique path (created).
 pub async fn chrooted_client(prefix: &str) -> (Client, String) {
+    chrooted_client_with(prefix, |b| b).await
+}
+
+/// Like [`chrooted_client`], with extra builder settings.
+pub async fn chrooted_client_with(
+    prefix: &str,
+    settings: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> (Client, String) {
     init_tracing();
     let zk = ZkServer::shared();
+    let root = fresh_root(prefix).await;
+    let builder = Client::builder(&format!("{}{}", zk.connect_string(), root))
+        .session_timeout(Duration::from_secs(6));
+    let client = settings(builder).connect().await.expect("connect chrooted");
+    (client, root)
+}
+
+/// A fresh unique path on the shared server, created.
+pub async fn fresh_root(prefix: &str) -> String {
     let root = unique_path(prefix);
-    let admin = Client::connect(&zk.connect_string())
+    let admin = Client::connect(&ZkServer::shared().connect_string())
         .await
         .expect("connect");
     admin.ensure_path(&root).await.expect("ensure root");
     admin.close().await;
-    let client = Client::builder(&format!("{}{}", zk.connect_string(), root))
-        .session_timeout(Duration::from_secs(6))
-        .connect()
-        .await
-        .expect("connect chrooted");
-    (client, root)
+    root
 }
 
 /// Waits for a state change matching `pred`, at most `limit`.
