@@ -1,0 +1,572 @@
+//! The contender algorithm shared by [`super::Lock`], [`super::ReadLock`] and
+//! [`super::WriteLock`]: create our sequential node (finding it by its unique prefix after a
+//! connection loss instead of creating a second one), wait for the blocking contender right
+//! before us, turn the grant into a watched [`Grant`], and delete our node on every way out
+//! that is not a grant, until it is really gone.
+
+use super::guard::LockGuard;
+use super::names::{ordered, position, Matcher, Position};
+use super::wait::{is_transient, Waiter};
+use super::LockError;
+use crate::fencing::{Grant, GrantOptions, LostReason};
+use bytes::Bytes;
+use kazoo_client::{Client, CreateOptions, Error, Stat, WatcherType};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+
+/// How long a failed acquire waits for the deletion of its node before returning (the
+/// deletion carries on in the background after that).
+const CLEANUP_WAIT: Duration = Duration::from_secs(2);
+/// How long a cancelled wait waits for the removal of its watch.
+const UNWATCH_WAIT: Duration = Duration::from_secs(1);
+
+/// Which contenders a lock kind creates and which ones block it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Kind {
+    /// Our node's name between the uuid and the sequence.
+    pub(crate) node_name: &'static str,
+    /// The names of earlier contenders that block us.
+    pub(crate) blockers: &'static [&'static str],
+}
+
+/// The settings of one lock object.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) identifier: Bytes,
+    pub(crate) extra_patterns: Vec<String>,
+    pub(crate) ephemeral: bool,
+    pub(crate) lost_on_suspend: bool,
+}
+
+/// One lock object: its settings, the grant it holds, and its cancel flag.
+#[derive(Debug)]
+pub(crate) struct Core {
+    pub(crate) client: Client,
+    pub(crate) path: String,
+    data: Bytes,
+    ephemeral: bool,
+    lost_on_suspend: bool,
+    node_name: &'static str,
+    blockers: Matcher,
+    all: Matcher,
+    /// Serialises acquire calls on this object (kazoo's `_acquire_method_lock`).
+    acquiring: tokio::sync::Mutex<()>,
+    held: Mutex<Option<Held>>,
+    /// True while a grant is held; a second acquire waits for false.
+    held_tx: watch::Sender<bool>,
+    /// The cancel flag: set by `cancel`, consumed by the acquire that sees it.
+    pub(crate) cancel_tx: watch::Sender<bool>,
+    generation: AtomicU64,
+    /// The lock path is known to exist (kazoo's `assured_path`): acquires skip
+    /// `ensure_path` until a `NoNode` says otherwise.
+    assured_path: AtomicBool,
+}
+
+#[derive(Debug)]
+struct Held {
+    node: String,
+    grant: Grant,
+    generation: u64,
+}
+
+/// Our node, once created or found.
+#[derive(Debug, Clone)]
+struct Node {
+    name: String,
+    stat: Stat,
+}
+
+/// `parent/child`, also for the root as parent.
+pub(crate) fn join(parent: &str, child: &str) -> String {
+    if parent.ends_with('/') {
+        format!("{parent}{child}")
+    } else {
+        format!("{parent}/{child}")
+    }
+}
+
+/// A new contender uuid: 32 lowercase hex digits.
+pub(crate) fn new_uuid() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+impl Core {
+    pub(crate) fn new(client: &Client, path: &str, kind: Kind, settings: Settings) -> Core {
+        let blockers: Vec<String> = kind
+            .blockers
+            .iter()
+            .map(|s| s.to_string())
+            .chain(settings.extra_patterns.iter().cloned())
+            .collect();
+        let all = blockers
+            .iter()
+            .cloned()
+            .chain(std::iter::once(kind.node_name.to_owned()));
+        Core {
+            client: client.clone(),
+            path: path.to_owned(),
+            data: settings.identifier,
+            ephemeral: settings.ephemeral,
+            lost_on_suspend: settings.lost_on_suspend,
+            node_name: kind.node_name,
+            blockers: Matcher::new(blockers.iter().cloned()),
+            all: Matcher::new(all),
+            acquiring: tokio::sync::Mutex::new(()),
+            held: Mutex::new(None),
+            held_tx: watch::channel(false).0,
+            cancel_tx: watch::channel(false).0,
+            generation: AtomicU64::new(0),
+            assured_path: AtomicBool::new(false),
+        }
+    }
+
+    fn lock_held(&self) -> std::sync::MutexGuard<'_, Option<Held>> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True while this object holds the lock.
+    pub(crate) fn is_held(&self) -> bool {
+        self.lock_held().is_some()
+    }
+
+    /// The current grant, if held.
+    pub(crate) fn grant(&self) -> Option<Grant> {
+        self.lock_held().as_ref().map(|h| h.grant.clone())
+    }
+
+    /// Sets the cancel flag (kazoo's `cancel`).
+    pub(crate) fn cancel(&self) {
+        self.cancel_tx.send_replace(true);
+    }
+
+    /// kazoo's `acquire(blocking, timeout)`: `Ok(None)` when not acquired without waiting.
+    pub(crate) async fn acquire(
+        self: &Arc<Self>,
+        blocking: bool,
+        timeout: Option<Duration>,
+    ) -> Result<Option<LockGuard>, LockError> {
+        let mut w = Waiter::new(&self.path, timeout, &self.cancel_tx);
+        let _serial = if blocking {
+            w.run(self.acquiring.lock()).await?
+        } else {
+            match self.acquiring.try_lock() {
+                Ok(g) => g,
+                Err(_) => return Ok(None),
+            }
+        };
+        // Not re-entrant, as kazoo: a second acquire waits until the first grant is released
+        // (or returns at once when not blocking).
+        if self.is_held() {
+            if !blocking {
+                return Ok(None);
+            }
+            let mut rx = self.held_tx.subscribe();
+            w.run(async move {
+                let _ = rx.wait_for(|held| !*held).await;
+            })
+            .await?;
+        }
+        let rt = Handle::current();
+        let mut attempt = Attempt {
+            client: self.client.clone(),
+            parent: self.path.clone(),
+            prefix: format!("{}{}", new_uuid(), self.node_name),
+            ephemeral: self.ephemeral,
+            node: None,
+            create_tried: false,
+            armed: true,
+            rt: rt.clone(),
+        };
+        match self.contend(&mut attempt, &mut w, blocking).await {
+            Ok(Some((node, grant))) => {
+                attempt.armed = false;
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+                *self.lock_held() = Some(Held {
+                    node,
+                    grant: grant.clone(),
+                    generation,
+                });
+                self.held_tx.send_replace(true);
+                Ok(Some(LockGuard::new(self.clone(), generation, grant, rt)))
+            }
+            Ok(None) => {
+                attempt.clean_up().await;
+                Ok(None)
+            }
+            Err(e) => {
+                attempt.clean_up().await;
+                Err(e)
+            }
+        }
+    }
+
+    fn create_options(&self) -> CreateOptions {
+        let opts = CreateOptions::new().sequential();
+        if self.ephemeral {
+            opts.ephemeral()
+        } else {
+            opts
+        }
+    }
+
+    /// Our node found by its prefix, with its stat.
+    async fn find(&self, prefix: &str) -> Result<Option<Node>, Error> {
+        let children = self.client.get_children(&self.path).await?;
+        let Some(name) = children.into_iter().find(|c| c.starts_with(prefix)) else {
+            return Ok(None);
+        };
+        match self.client.get(&join(&self.path, &name)).await {
+            Ok((_, stat)) => Ok(Some(Node { name, stat })),
+            Err(Error::NoNode { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes our watch on `path` after an interrupted wait (the server keeps it otherwise).
+    async fn unwatch(&self, path: &str) {
+        let removal = self.client.remove_watches(path, WatcherType::Data, false);
+        let _ = tokio::time::timeout(UNWATCH_WAIT, removal).await;
+    }
+
+    /// The loop of kazoo's `_inner_acquire`, with its retries folded in.
+    async fn contend(
+        &self,
+        a: &mut Attempt,
+        w: &mut Waiter<'_>,
+        blocking: bool,
+    ) -> Result<Option<(String, Grant)>, LockError> {
+        let mut path_ready = self.assured_path.load(Ordering::Relaxed);
+        loop {
+            w.check()?;
+            if !path_ready {
+                match w.run(self.client.ensure_path(&self.path)).await? {
+                    Ok(()) => {
+                        path_ready = true;
+                        self.assured_path.store(true, Ordering::Relaxed);
+                    }
+                    Err(e) if is_transient(&e) => {
+                        w.back_off().await?;
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if a.node.is_none() {
+                if a.create_tried {
+                    // The create may have succeeded without us hearing the reply: look for
+                    // our prefix before creating a second node.
+                    match w.run(self.find(&a.prefix)).await? {
+                        Ok(found) => a.node = found,
+                        Err(Error::NoNode { .. }) => {
+                            path_ready = false;
+                            self.assured_path.store(false, Ordering::Relaxed);
+                            continue;
+                        }
+                        Err(e) if is_transient(&e) => {
+                            w.back_off().await?;
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                if a.node.is_none() {
+                    a.create_tried = true;
+                    let create = self.client.create_with_stat(
+                        &join(&self.path, &a.prefix),
+                        self.data.clone(),
+                        &self.create_options(),
+                    );
+                    match w.run(create).await? {
+                        Ok((path, stat)) => {
+                            let name = path.rsplit('/').next().unwrap_or_default().to_owned();
+                            a.node = Some(Node { name, stat });
+                        }
+                        Err(Error::NoNode { .. }) => {
+                            path_ready = false;
+                            self.assured_path.store(false, Ordering::Relaxed);
+                            continue;
+                        }
+                        Err(e) if is_transient(&e) => {
+                            w.back_off().await?;
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            let Some(node) = a.node.clone() else {
+                continue;
+            };
+            let children = match w.run(self.client.get_children(&self.path)).await? {
+                Ok(c) => c,
+                Err(Error::NoNode { .. }) => {
+                    a.node = None;
+                    path_ready = false;
+                    self.assured_path.store(false, Ordering::Relaxed);
+                    continue;
+                }
+                Err(e) if is_transient(&e) => {
+                    w.back_off().await?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            match position(&children, &node.name, &a.prefix, &self.blockers) {
+                // Our node is gone (its session expired, or someone deleted it): contend again.
+                Position::Missing => a.node = None,
+                Position::First => {
+                    let path = join(&self.path, &node.name);
+                    let opts = GrantOptions::new().lost_on_suspend(self.lost_on_suspend);
+                    let grant = w
+                        .run(Grant::monitor(&self.client, &path, &node.stat, opts))
+                        .await?;
+                    match grant.lost_reason() {
+                        None => return Ok(Some((path, grant))),
+                        Some(LostReason::Closed) => return Err(Error::Closed.into()),
+                        // Not connected right now: try again once we are.
+                        Some(LostReason::Suspended) => w.back_off().await?,
+                        Some(_) => a.node = None,
+                    }
+                }
+                Position::After(pred) => {
+                    if !blocking {
+                        return Ok(None);
+                    }
+                    let pred = join(&self.path, &pred);
+                    let watch = match w.run(self.client.get_w(&pred)).await {
+                        Err(stop) => {
+                            self.unwatch(&pred).await;
+                            return Err(stop);
+                        }
+                        Ok(Ok((_, _, watch))) => watch,
+                        Ok(Err(Error::NoNode { .. })) => continue,
+                        Ok(Err(e)) if is_transient(&e) => {
+                            w.back_off().await?;
+                            continue;
+                        }
+                        Ok(Err(e)) => return Err(e.into()),
+                    };
+                    // Any event (deletion, a data change, our watch removed by another user
+                    // of this client, the session's end) means: look again.
+                    if let Err(stop) = w.run(watch).await {
+                        self.unwatch(&pred).await;
+                        return Err(stop);
+                    }
+                }
+            }
+        }
+    }
+
+    /// kazoo's `release`: deletes our node (until it is gone) and ends the grant. `Ok(false)`
+    /// when nothing was held (or, with `generation`, when that grant is over already).
+    pub(crate) async fn release(&self, generation: Option<u64>) -> Result<bool, LockError> {
+        let held = {
+            let mut h = self.lock_held();
+            match h.as_ref() {
+                Some(x) if generation.map_or(true, |g| g == x.generation) => h.take(),
+                _ => None,
+            }
+        };
+        let Some(held) = held else {
+            return Ok(false);
+        };
+        held.grant.end(LostReason::Released);
+        self.held_tx.send_replace(false);
+        // A task, so that a caller who stops waiting does not stop the deletion.
+        let task = tokio::spawn(delete_until_gone(
+            self.client.clone(),
+            held.node,
+            self.ephemeral,
+        ));
+        match task.await {
+            Ok(r) => r.map(|()| true).map_err(LockError::from),
+            Err(_) => Err(Error::Interrupted.into()),
+        }
+    }
+
+    /// kazoo's `contenders()`: the identifiers of every contender, in order.
+    pub(crate) async fn contenders(&self) -> Result<Vec<String>, LockError> {
+        if !self.assured_path.load(Ordering::Relaxed) {
+            self.client.ensure_path(&self.path).await?;
+            self.assured_path.store(true, Ordering::Relaxed);
+        }
+        let children = self.client.get_children(&self.path).await?;
+        let mut out = Vec::new();
+        for name in ordered(&children, &self.all) {
+            match self.client.get(&join(&self.path, &name)).await {
+                Ok((data, _)) => out.push(String::from_utf8_lossy(&data).into_owned()),
+                Err(Error::NoNode { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Deletes `path` until it is gone: retries through connection losses; an ephemeral node is
+/// gone once its session is.
+pub(crate) async fn delete_until_gone(
+    client: Client,
+    path: String,
+    ephemeral: bool,
+) -> Result<(), Error> {
+    let mut delay = Duration::from_millis(20);
+    loop {
+        match client.delete(&path, None).await {
+            Ok(()) | Err(Error::NoNode { .. }) => return Ok(()),
+            Err(e) if ephemeral && e.is_session_terminal() => return Ok(()),
+            Err(e) if is_transient(&e) => {
+                tracing::debug!(%path, error = %e, "retrying the deletion of a contender node");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(1));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One acquire's node: deleted on every way out but a grant, also when the acquire future is
+/// dropped (then by a task spawned on the acquire's runtime).
+#[derive(Debug)]
+struct Attempt {
+    client: Client,
+    parent: String,
+    prefix: String,
+    ephemeral: bool,
+    node: Option<Node>,
+    create_tried: bool,
+    armed: bool,
+    rt: Handle,
+}
+
+impl Attempt {
+    /// The cleanup to run, once.
+    fn take_cleanup(&mut self) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        if !self.armed || !self.create_tried {
+            return None;
+        }
+        self.armed = false;
+        Some(remove_contender(
+            self.client.clone(),
+            self.parent.clone(),
+            self.prefix.clone(),
+            self.node.as_ref().map(|n| n.name.clone()),
+            self.ephemeral,
+        ))
+    }
+
+    /// Deletes our node; waits a little for it, then lets a task finish the job.
+    async fn clean_up(&mut self) {
+        if let Some(cleanup) = self.take_cleanup() {
+            let task = tokio::spawn(cleanup);
+            let _ = tokio::time::timeout(CLEANUP_WAIT, task).await;
+        }
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.take_cleanup() {
+            self.rt.spawn(cleanup);
+        }
+    }
+}
+
+/// Deletes the contender node of a failed acquire until it is gone (kazoo's best-effort
+/// cleanup gives up on the first error and leaves a lock nobody can take: its issue #732).
+/// Without its name (the create's reply was lost) the node is found by its unique prefix: the
+/// listing is sent after the create, so it sees the create's effect if there was one.
+async fn remove_contender(
+    client: Client,
+    parent: String,
+    prefix: String,
+    known: Option<String>,
+    ephemeral: bool,
+) {
+    let mut delay = Duration::from_millis(20);
+    loop {
+        let name = match &known {
+            Some(n) => n.clone(),
+            None => match client.get_children(&parent).await {
+                Ok(children) => match children.into_iter().find(|c| c.starts_with(&prefix)) {
+                    Some(n) => n,
+                    None => return,
+                },
+                Err(Error::NoNode { .. }) => return,
+                Err(e) if ephemeral && e.is_session_terminal() => return,
+                Err(Error::Closed) => {
+                    tracing::warn!(%parent, %prefix, "client closed: a persistent contender node may remain");
+                    return;
+                }
+                Err(e) => {
+                    tracing::debug!(%parent, error = %e, "retrying the search for our contender node");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            },
+        };
+        let path = join(&parent, &name);
+        match delete_until_gone(client.clone(), path.clone(), ephemeral).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(%path, error = %e, "could not delete an abandoned contender node");
+                return;
+            }
+        }
+    }
+}
+
+/// Deletes one known node (an ephemeral one we may have created) on every way out but
+/// success, also when the future that owns it is dropped.
+#[derive(Debug)]
+pub(crate) struct NodeCleanup {
+    client: Client,
+    path: String,
+    rt: Handle,
+    armed: bool,
+}
+
+impl NodeCleanup {
+    /// Arms the cleanup of the ephemeral node `path`. Must run inside a tokio runtime.
+    pub(crate) fn new(client: &Client, path: &str) -> NodeCleanup {
+        NodeCleanup {
+            client: client.clone(),
+            path: path.to_owned(),
+            rt: Handle::current(),
+            armed: true,
+        }
+    }
+
+    /// The node is ours to keep: no cleanup.
+    pub(crate) fn disarm(mut self) {
+        self.armed = false;
+    }
+
+    /// Deletes the node now; waits a little for it, then lets a task finish the job.
+    pub(crate) async fn run(mut self) {
+        self.armed = false;
+        let task = tokio::spawn(self.deletion());
+        let _ = tokio::time::timeout(CLEANUP_WAIT, task).await;
+    }
+
+    fn deletion(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let (client, path) = (self.client.clone(), self.path.clone());
+        async move {
+            if let Err(e) = delete_until_gone(client, path.clone(), true).await {
+                tracing::warn!(%path, error = %e, "could not delete an abandoned node");
+            }
+        }
+    }
+}
+
+impl Drop for NodeCleanup {
+    fn drop(&mut self) {
+        if self.armed {
+            self.rt.spawn(self.deletion());
+        }
+    }
+}
