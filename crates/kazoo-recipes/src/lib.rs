@@ -20,4 +20,5 @@ pub mod queue;
 pub mod semaphore;
 pub mod watchers;
 
+pub use cache::{NodeCache, TreeCache, TreeEvent};
 pub use watchers::{ChildrenWatch, DataWatch, PatientChildrenWatch};
