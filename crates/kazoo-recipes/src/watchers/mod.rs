@@ -4,12 +4,12 @@
 
 pub mod blocking;
 mod children;
-mod control;
-mod data;
+pub(crate) mod control;
+pub(crate) mod data;
 mod patient;
-mod rearm;
+pub(crate) mod rearm;
 mod stream;
-mod task;
+pub(crate) mod task;
 
 pub use children::{ChildrenUpdate, ChildrenWatch, ChildrenWatchBuilder, ChildrenWatchStream};
 pub use control::{KeepWatching, StopReason};
