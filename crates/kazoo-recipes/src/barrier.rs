@@ -254,16 +254,6 @@ pub(crate) mod support {
             Deadline(timeout.map(|t| Instant::now() + t))
         }
 
-        /// True once the deadline has passed.
-        pub(crate) fn passed(&self) -> bool {
-            self.0.is_some_and(|d| Instant::now() >= d)
-        }
-
-        /// Time left (`None`: unlimited).
-        pub(crate) fn remaining(&self) -> Option<Duration> {
-            self.0.map(|d| d.saturating_duration_since(Instant::now()))
-        }
-
         /// Waits for `watch` until the deadline. `None` on timeout; the watch is dropped then,
         /// which removes it from the server.
         pub(crate) async fn wait(&self, watch: Watch) -> Option<WatchedEvent> {
