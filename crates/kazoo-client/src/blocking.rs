@@ -141,6 +141,20 @@ impl ClientBuilder {
     }
 }
 
+/// The blocking builder with the settings of an async one (to share configuration code).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let settings = kazoo_client::Client::builder("127.0.0.1:2181").session_timeout(Duration::from_secs(5));
+/// let zk = kazoo_client::blocking::ClientBuilder::from(settings).connect()?;
+/// # Ok::<(), kazoo_client::Error>(())
+/// ```
+impl From<crate::ClientBuilder> for ClientBuilder {
+    fn from(inner: crate::ClientBuilder) -> ClientBuilder {
+        ClientBuilder { inner }
+    }
+}
+
 fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
     // One worker thread: the I/O task runs there continuously, independent of the caller.
     tokio::runtime::Builder::new_multi_thread()

@@ -124,9 +124,11 @@ impl Shared {
         if change == prev {
             return;
         }
-        self.state_tx.send_replace(change);
+        // Transitions first, the current state second: whoever saw the new state (and
+        // subscribed only then, like a caller of `connect`) does not get it as news.
         // No receiver is fine; a lagging one loses old entries, it never blocks us.
         let _ = self.events_tx.send(change);
+        self.state_tx.send_replace(change);
     }
 
     fn snapshot(&self) -> std::sync::MutexGuard<'_, Snapshot> {

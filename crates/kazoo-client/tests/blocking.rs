@@ -1,46 +1,74 @@
-//! The blocking wrapper against a real server: operations, errors and watches.
+//! What only the blocking wrapper has: its session lives on between calls, its listeners and
+//! watches block with timeouts, `retry` runs a closure. (Every op and its errors go through
+//! both APIs in `crud`, `ops_more` and `watches`.)
 
-use bytes::Bytes;
+mod common;
+
 use kazoo_client::blocking::Client;
-use kazoo_client::{CreateOptions, Error, EventType};
+use kazoo_client::{CreateOptions, Error, EventType, KazooState, RetryPolicy, SessionState};
 use kazoo_testkit::{unique_path, ZkServer};
 use std::time::Duration;
 
 #[test]
-fn blocking_client_does_every_basic_op() {
-    let zk_server = ZkServer::shared();
-    let root = unique_path("blocking");
-    let admin = Client::connect(&zk_server.connect_string()).unwrap();
-    admin.ensure_path(&root).unwrap();
-    let zk = Client::connect(&format!("{}{}", zk_server.connect_string(), root)).unwrap();
-    assert!(zk.connected());
-    zk.create("/a", b"1".to_vec(), &CreateOptions::new())
+fn the_session_lives_on_while_the_caller_does_something_else() {
+    common::init_tracing();
+    let zk = Client::builder(&ZkServer::shared().connect_string())
+        .session_timeout(Duration::from_secs(4))
+        .connect()
         .unwrap();
-    assert!(matches!(
-        zk.create("/a", Bytes::new(), &CreateOptions::new()),
-        Err(Error::NodeExists { .. })
-    ));
-    let (_, _, w) = zk.get_w("/a").unwrap();
-    assert_eq!(zk.set("/a", b"2".to_vec(), Some(0)).unwrap().version, 1);
-    assert_eq!(
-        w.wait_timeout(Duration::from_secs(10)).unwrap().event_type,
-        EventType::NodeDataChanged
-    );
-    assert!(matches!(
-        zk.set("/a", b"x".to_vec(), Some(0)),
-        Err(Error::BadVersion { .. })
-    ));
-    assert_eq!(zk.get("/a").unwrap().0.as_ref(), b"2");
-    let mut t = zk.transaction();
-    t.create("/b", Bytes::new(), &CreateOptions::new())
-        .check("/a", 1);
-    assert_eq!(t.commit().unwrap().len(), 2);
-    assert_eq!(zk.get_children("/").unwrap().len(), 2);
-    assert!(matches!(zk.delete("/zzz", None), Err(Error::NoNode { .. })));
-    // Pings keep flowing between calls: the session survives an idle pause longer than T/3.
-    std::thread::sleep(Duration::from_millis(200));
-    zk.delete_recursive("/").ok();
+    let session = zk.session_id();
+    let mut states = zk.subscribe_state();
+    // Idle for longer than the session timeout: only pings sent by the I/O task meanwhile
+    // keep the session.
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(zk.session_id(), session);
+    assert!(zk.exists("/").unwrap().is_some());
+    let change = states.recv_timeout(Duration::ZERO);
+    assert!(change.is_none(), "no state change: {change:?}");
     zk.close();
-    assert!(matches!(zk.get("/a"), Err(Error::Closed)));
-    admin.close();
+    let c = states.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        (c.kazoo, c.session),
+        (KazooState::Lost, SessionState::Closed)
+    );
+}
+
+#[test]
+fn watches_wait_with_a_timeout_and_retry_runs_closures() {
+    common::init_tracing();
+    let root = unique_path("blocking");
+    let zk = Client::builder(&ZkServer::shared().connect_string())
+        .max_in_flight(8)
+        .connect()
+        .unwrap();
+    zk.ensure_path(&root).unwrap();
+    let path = format!("{root}/a");
+    zk.create(&path, "1", &CreateOptions::new()).unwrap();
+    let (_, _, w) = zk.get_w(&path).unwrap();
+    // Nothing happened: the watch comes back, still armed.
+    let w = w.wait_timeout(Duration::from_millis(50)).unwrap_err();
+    zk.set(&path, b"2", Some(0)).unwrap();
+    assert_eq!(w.wait().event_type, EventType::NodeDataChanged);
+
+    let mut tries = 0;
+    let policy = RetryPolicy::new()
+        .with_max_tries(3)
+        .with_delay(Duration::from_millis(1));
+    let data = zk
+        .retry(&policy, || {
+            tries += 1;
+            if tries == 1 {
+                return Err(Error::ConnectionLoss);
+            }
+            zk.get(&path).map(|(d, _)| d)
+        })
+        .unwrap();
+    assert_eq!((data.as_ref(), tries), (&b"2"[..], 2));
+    assert!(matches!(
+        zk.retry(&policy, || zk.get(&format!("{root}/none"))),
+        Err(Error::NoNode { .. })
+    ));
+    zk.delete_recursive(&root).unwrap();
+    zk.close();
+    assert!(matches!(zk.get(&path), Err(Error::Closed)));
 }

@@ -2,6 +2,8 @@
 //! chroot, and polling with a deadline where no event exists.
 #![allow(dead_code)]
 
+pub mod api;
+
 use kazoo_client::{Client, ClientBuilder, KazooState, StateChange, StateListener};
 use kazoo_testkit::{unique_path, ZkServer};
 use std::time::Duration;
