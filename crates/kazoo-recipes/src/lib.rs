@@ -21,4 +21,11 @@ pub mod semaphore;
 pub mod watchers;
 
 pub use cache::{NodeCache, TreeCache, TreeEvent};
+pub use election::{BlockingElection, Election};
+pub use fencing::{FencingToken, Grant, GrantOptions, LostReason, LostSignal};
+pub use lock::{
+    BlockingLock, BlockingReadLock, BlockingWriteLock, Lock, LockError, LockGuard, LockOptions,
+    ReadLock, WriteLock,
+};
+pub use semaphore::{BlockingSemaphore, Semaphore, SemaphoreGuard, SemaphoreOptions};
 pub use watchers::{ChildrenWatch, DataWatch, PatientChildrenWatch};

@@ -3,46 +3,15 @@
 //! creation and cleanup (no node and no watch left).
 
 mod common;
+mod lock_common;
 
 use common::*;
 use kazoo_client::{Client, CreateOptions};
 use kazoo_recipes::fencing::{is_fenced_out, LostReason};
 use kazoo_recipes::lock::{Lock, LockOptions};
 use kazoo_testkit::{FaultProxy, ProxyMode};
-use std::future::Future;
+use lock_common::*;
 use std::time::{Duration, Instant};
-
-const LIMIT: Duration = Duration::from_secs(20);
-
-/// Awaits `f` at most [`LIMIT`].
-async fn within<F: Future>(what: &str, f: F) -> F::Output {
-    tokio::time::timeout(LIMIT, f)
-        .await
-        .unwrap_or_else(|_| panic!("{what} did not happen within {LIMIT:?}"))
-}
-
-/// Polls `check` until it is true (at most [`LIMIT`]): for states the server offers no event
-/// for, such as "this contender's node exists".
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + LIMIT;
-    while !check().await {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {LIMIT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn children(zk: &Client, path: &str) -> Vec<String> {
-    let mut c = zk.get_children(path).await.expect("children");
-    c.sort();
-    c
-}
 
 fn named(client: &Client, id: &str) -> Lock {
     Lock::with_options(client, "/lock", LockOptions::new().identifier(id))
