@@ -135,5 +135,5 @@ pub use error::{Result, TestkitError};
 pub use four_letter::four_letter_word;
 pub use proxy::{FaultProxy, ProxyMode};
 pub use server::{ServerBuilder, ZkServer};
-pub use shared_server::unique_path;
+pub use shared_server::{unique_path, SHARED_SERVER_ENV};
 pub use tls::{four_letter_word_tls, ClientAuth, TestCa, NETTY_FACTORY, X509_PROVIDER};

@@ -32,7 +32,35 @@ pub(crate) const PORT_ATTEMPTS: usize = 5;
 /// ```
 #[derive(Debug)]
 pub struct ZkServer {
-    instance: Instance,
+    backend: Backend,
+}
+
+/// A server this handle started and owns, or one started outside the test process (see
+/// [`ZkServer::shared`]: `KAZOO_TESTKIT_SHARED_SERVER`) that it only talks to.
+#[derive(Debug)]
+enum Backend {
+    Owned(Box<Instance>),
+    External(SocketAddr),
+}
+
+impl ZkServer {
+    /// A handle on a server this process did not start, at `addr`; it cannot be stopped,
+    /// killed or restarted through the handle.
+    pub(crate) fn external(addr: SocketAddr) -> ZkServer {
+        ZkServer {
+            backend: Backend::External(addr),
+        }
+    }
+
+    fn owned(&mut self) -> Result<&mut Instance> {
+        match &mut self.backend {
+            Backend::Owned(i) => Ok(i),
+            Backend::External(addr) => Err(TestkitError::InvalidArgument(format!(
+                "the server at {addr} was started outside this process \
+                 (KAZOO_TESTKIT_SHARED_SERVER); it cannot be stopped, killed or restarted here"
+            ))),
+        }
+    }
 }
 
 impl ZkServer {
@@ -92,7 +120,10 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn addr(&self) -> SocketAddr {
-        self.instance.addr()
+        match &self.backend {
+            Backend::Owned(i) => i.addr(),
+            Backend::External(addr) => *addr,
+        }
     }
 
     /// Stops the server with SIGTERM (SIGKILL after 10 s) and waits for the exit. The data
@@ -111,7 +142,7 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn stop(&mut self) -> Result<()> {
-        self.instance.stop();
+        self.owned()?.stop();
         Ok(())
     }
 
@@ -130,7 +161,7 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn kill(&mut self) -> Result<()> {
-        self.instance.kill();
+        self.owned()?.kill();
         Ok(())
     }
 
@@ -153,10 +184,11 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn restart(&mut self) -> Result<()> {
-        self.instance.stop();
-        self.instance.launch()?;
-        let deadline = Instant::now() + self.instance.start_timeout();
-        self.instance
+        let instance = self.owned()?;
+        instance.stop();
+        instance.launch()?;
+        let deadline = Instant::now() + instance.start_timeout();
+        instance
             .wait_ready(deadline)
             .map(drop)
             .map_err(StartError::into_error)
@@ -172,7 +204,13 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn is_running(&self) -> bool {
-        self.instance.is_running()
+        match &self.backend {
+            Backend::Owned(i) => i.is_running(),
+            Backend::External(addr) => {
+                crate::four_letter::four_letter_word(*addr, "ruok", Duration::from_secs(5))
+                    .is_ok_and(|r| r == "imok")
+            }
+        }
     }
 
     /// Sends a four-letter word (`ruok`, `srvr`, `stat`, `mntr`, `cons`, `wchc`, `dump`, ...)
@@ -191,7 +229,12 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn four_letter(&self, cmd: &str) -> Result<String> {
-        self.instance.four_letter(cmd)
+        match &self.backend {
+            Backend::Owned(i) => i.four_letter(cmd),
+            Backend::External(addr) => {
+                crate::four_letter::four_letter_word(*addr, cmd, Duration::from_secs(5))
+            }
+        }
     }
 
     /// The JVM's process id while it runs.
@@ -204,7 +247,10 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn pid(&self) -> Option<u32> {
-        self.instance.pid()
+        match &self.backend {
+            Backend::Owned(i) => i.pid(),
+            Backend::External(_) => None,
+        }
     }
 
     /// The server's directory (`zoo.cfg`, `data/`, `zookeeper.log`); removed on drop unless
@@ -218,7 +264,10 @@ impl ZkServer {
     /// # Ok::<(), kazoo_testkit::TestkitError>(())
     /// ```
     pub fn dir(&self) -> &Path {
-        self.instance.dir()
+        match &self.backend {
+            Backend::Owned(i) => i.dir(),
+            Backend::External(_) => Path::new(""),
+        }
     }
 
     /// The server's log file (its stdout and stderr, across restarts).
@@ -231,7 +280,10 @@ impl ZkServer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn log_path(&self) -> &Path {
-        self.instance.log_path()
+        match &self.backend {
+            Backend::Owned(i) => i.log_path(),
+            Backend::External(_) => Path::new(""),
+        }
     }
 }
 
@@ -297,7 +349,9 @@ fn start_standalone(settings: &Settings) -> Result<ZkServer, StartError> {
     instance.launch()?;
     let deadline = Instant::now() + settings.start_timeout;
     instance.wait_ready(deadline)?;
-    Ok(ZkServer { instance })
+    Ok(ZkServer {
+        backend: Backend::Owned(Box::new(instance)),
+    })
 }
 
 /// Rejects settings that cannot make a valid server.

@@ -14,12 +14,35 @@ use crate::server::ZkServer;
 static SHARED: OnceLock<std::result::Result<ZkServer, String>> = OnceLock::new();
 static NEXT_PATH: AtomicU64 = AtomicU64::new(0);
 
+/// Names a server started outside the test process (`HOST:PORT`) to use as the shared server.
+///
+/// cargo-nextest runs every test in its own process, so without it each test that asks for
+/// the shared server starts a JVM of its own (about a second of CPU each). The project's test
+/// command starts one standalone server with `kazoo-ensemble --size 1` and exports its address
+/// here; tests stay apart through [`unique_path`]. Tests that stop, kill or partition a server
+/// start their own and are unaffected.
+pub const SHARED_SERVER_ENV: &str = "KAZOO_TESTKIT_SHARED_SERVER";
+
+fn external_shared(addr: &str) -> std::result::Result<ZkServer, String> {
+    let parsed: std::net::SocketAddr = addr
+        .parse()
+        .map_err(|e| format!("{SHARED_SERVER_ENV}={addr:?} is not HOST:PORT: {e}"))?;
+    let server = ZkServer::external(parsed);
+    if !server.is_running() {
+        return Err(format!(
+            "{SHARED_SERVER_ENV}={addr}: no ZooKeeper server answers `ruok` there"
+        ));
+    }
+    Ok(server)
+}
+
 impl ZkServer {
     /// The process-wide shared server, started on first use with the kit's defaults.
     ///
     /// Tests that only read and write data can share it; each should work under its own
     /// [`unique_path`] and never stop or partition the server. With a runner that puts each
-    /// test in its own process (cargo-nextest) every test still gets a server of its own.
+    /// test in its own process (cargo-nextest) every test still gets a server of its own,
+    /// unless [`SHARED_SERVER_ENV`] names one server started outside for all of them.
     ///
     /// # Panics
     ///
@@ -57,7 +80,10 @@ impl ZkServer {
     /// ```
     pub fn try_shared() -> Result<&'static ZkServer> {
         SHARED
-            .get_or_init(|| ZkServer::start().map_err(|e| e.to_string()))
+            .get_or_init(|| match std::env::var(SHARED_SERVER_ENV) {
+                Ok(addr) if !addr.trim().is_empty() => external_shared(addr.trim()),
+                _ => ZkServer::start().map_err(|e| e.to_string()),
+            })
             .as_ref()
             .map_err(|e| TestkitError::SharedServer(e.clone()))
     }
