@@ -1,39 +1,66 @@
-//! One-shot and persistent watches, retries and transactions.
+//! Watchers (kazoo's "Basic Usage": Watchers): one-shot watches, and watches that stay.
 //!
-//! `ZK_HOSTS=127.0.0.1:2181 cargo run -p kazoo-client --example watchers`
+//! Needs a running ZooKeeper server; `ZK_HOSTS` names it (default `127.0.0.1:2181`):
+//!
+//! ```text
+//! ZK_HOSTS=127.0.0.1:2181 cargo run -p kazoo-client --example watchers
+//! ```
+//!
+//! kazoo's `ChildrenWatch` / `DataWatch` helpers (called at once and on every change) are
+//! recipes: see `kazoo-recipes` (`kazoo::recipes`). Here is what they are built from.
 
 use futures::StreamExt;
-use kazoo_client::{AddWatchMode, Client, CreateOptions, RetryPolicy};
+use kazoo_client::{AddWatchMode, Client, CreateOptions, EventType};
 
 #[tokio::main]
 async fn main() -> kazoo_client::Result<()> {
     let hosts = std::env::var("ZK_HOSTS").unwrap_or_else(|_| "127.0.0.1:2181".into());
     let zk = Client::connect(&hosts).await?;
-    zk.ensure_path("/demo").await?;
+    zk.ensure_path("/my/favorite/node").await?;
 
-    // One-shot: fires once.
-    let (_children, watch) = zk.get_children_w("/demo").await?;
-    // Persistent and recursive: every event below /demo until dropped.
-    let mut all = zk
-        .add_watch("/demo", AddWatchMode::PersistentRecursive)
+    // One-shot (ZooKeeper's own style): `_w` reads return the result and a future that
+    // resolves once, with the next change (or a terminal event when the session ends).
+    let (children, watch) = zk.get_children_w("/my/favorite/node").await?;
+    println!("children now: {children:?}");
+    zk.create("/my/favorite/node/a", b"", &CreateOptions::new())
         .await?;
+    let event = watch.await;
+    println!("{:?} on {}", event.event_type, event.path);
 
-    // Retrying several operations as one unit.
-    let policy = RetryPolicy::new().with_max_tries(3);
-    zk.retry(&policy, || {
-        zk.create("/demo/a", b"1".to_vec(), &CreateOptions::new())
-    })
-    .await?;
-    println!("one-shot: {:?}", watch.await);
-    println!("persistent: {:?}", all.next().await);
+    // A data watch that is set again after every change, like kazoo's DataWatch: read
+    // (which sets the watch), act, wait for the change, read again. Each read sets the next
+    // watch, so no change goes unnoticed between two reads.
+    let (data, stat, changed) = zk.get_w("/my/favorite").await?;
+    println!(
+        "Version: {}, data: {}",
+        stat.version,
+        String::from_utf8_lossy(&data)
+    );
+    zk.set("/my/favorite", b"first", None).await?;
+    changed.await;
+    let (data, stat, _next) = zk.get_w("/my/favorite").await?;
+    println!(
+        "Version: {}, data: {}",
+        stat.version,
+        String::from_utf8_lossy(&data)
+    );
 
-    // A transaction: all or nothing.
-    let mut t = zk.transaction();
-    t.check("/demo/a", 0)
-        .set_data("/demo/a", b"2".to_vec(), Some(0));
-    println!("transaction: {:?}", t.commit().await?);
+    // Persistent watches (3.6+): every event on the node (or, recursively, below it) until
+    // the stream is dropped; they survive reconnects.
+    let mut below = zk
+        .add_watch("/my/favorite", AddWatchMode::PersistentRecursive)
+        .await?;
+    zk.create("/my/favorite/node/b", b"", &CreateOptions::new())
+        .await?;
+    while let Some(e) = below.next().await {
+        println!("persistent: {:?} {}", e.event_type, e.path);
+        if e.event_type == EventType::NodeCreated {
+            break;
+        }
+    }
+    drop(below);
 
-    zk.delete_recursive("/demo").await?;
+    zk.delete_recursive("/my").await?;
     zk.close().await;
     Ok(())
 }
