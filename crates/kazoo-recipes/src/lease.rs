@@ -12,7 +12,7 @@ use crate::barrier::support;
 use crate::fencing::{lost_channel, FencingToken, Grant, GrantOptions, LostReason, LostSignal};
 use crate::lock::{Lock, LockError, LockOptions};
 use bytes::Bytes;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use kazoo_client::{Client, CreateOptions, Error};
 use std::fmt;
 use std::sync::Arc;
@@ -461,9 +461,11 @@ impl NonBlockingLease {
             path: inner.path.clone(),
         };
         let now_utc = naive_utc(now).ok_or_else(out_of_range)?;
+        // Whole seconds: the record holds no more, and peers judge by the record.
         let end = now
             .checked_add(inner.duration)
             .and_then(naive_utc)
+            .and_then(|t| t.with_nanosecond(0))
             .ok_or_else(out_of_range)?;
         let record = Record {
             version: VERSION,
@@ -501,7 +503,6 @@ impl NonBlockingLease {
             return Ok(None);
         }
         let path = holder_path;
-        // Whole seconds, as recorded: the lease ends when kazoo's peers think it does.
         let end_time = SystemTime::from(record.end.and_utc());
         let grant = Grant::monitor(c, &path, &stat, GrantOptions::new()).await;
         let (lost, watcher) = lease_lost_signal(&grant, end_time, inner.clock.clone());

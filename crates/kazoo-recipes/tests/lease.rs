@@ -140,6 +140,17 @@ async fn foreign_and_malformed_records() {
         Err(LeaseError::Malformed { .. })
     ));
     assert_eq!(zk.get_children("/l").await.unwrap(), ["lease_holder"]);
+
+    // On the system clock: the end is recorded, and reported, in whole seconds.
+    zk.delete("/l/lease_holder", None).await.unwrap();
+    let before = SystemTime::now();
+    let held = lease.try_obtain().await.unwrap().unwrap();
+    let end = held.end().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    assert_eq!(end.subsec_nanos(), 0);
+    let after = SystemTime::now();
+    assert!(held.end() + Duration::from_secs(1) > before + Duration::from_secs(60));
+    assert!(held.end() <= after + Duration::from_secs(60));
+    drop(held);
     zk.close().await;
 }
 
