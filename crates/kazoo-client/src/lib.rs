@@ -11,8 +11,14 @@
 //! - [`tls`] to a server's `secureClientPort` (rustls, mutual TLS) and [`sasl`] DIGEST-MD5
 //!   logins, set on the [`ClientBuilder`]; credentials and keys never reach logs or `Debug`.
 //!
+//! - Read-only mode ([`ClientBuilder::read_only`]): `ConnectedReadOnly`, typed
+//!   `NotReadOnly` writes, a background search for a read-write server; which sessions
+//!   survive a lost quorum is spelled out in [`session::read_only`].
+//!
 //! Order is fixed at call time: a request is handed to the I/O task when the method is
-//! called, not when its future is first polled.
+//! called, not when its future is first polled. At most
+//! [`ClientBuilder::max_in_flight`] requests are outstanding; later calls wait, in call
+//! order, without blocking the caller.
 //!
 //! ```no_run
 //! # async fn f() -> kazoo_client::Result<()> {
