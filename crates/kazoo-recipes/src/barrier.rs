@@ -2,8 +2,8 @@
 //!
 //! The barrier is up while `{path}` exists. [`Barrier::wait`] sets an exists watch and returns
 //! once the node is gone; giving up (timeout, or the future dropped) leaves no watch on the
-//! server. Also home of the small helpers the other barrier-like recipes of this crate share
-//! ([`support`]).
+//! server. Also home of the small crate-internal helpers (deadlines over watches, default
+//! identifiers) that the other recipes of this family share.
 
 use kazoo_client::{Client, Error, EventType, Result, RetryPolicy};
 use std::time::Duration;

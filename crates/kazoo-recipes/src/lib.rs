@@ -20,12 +20,25 @@ pub mod queue;
 pub mod semaphore;
 pub mod watchers;
 
+pub use barrier::{Barrier, BlockingBarrier};
 pub use cache::{NodeCache, TreeCache, TreeEvent};
+pub use counter::{BlockingCounter, Counter, CounterError, CounterValue};
+pub use double_barrier::{BlockingDoubleBarrier, DoubleBarrier};
 pub use election::{BlockingElection, Election};
 pub use fencing::{FencingToken, Grant, GrantOptions, LostReason, LostSignal};
+pub use lease::{
+    BlockingMultiNonBlockingLease, BlockingNonBlockingLease, Lease, LeaseError,
+    MultiNonBlockingLease, NonBlockingLease,
+};
 pub use lock::{
     BlockingLock, BlockingReadLock, BlockingWriteLock, Lock, LockError, LockGuard, LockOptions,
     ReadLock, WriteLock,
 };
+pub use locking_queue::{BlockingLockingQueue, LockingQueue};
+pub use partitioner::{
+    BlockingSetPartitioner, PartitionState, PartitionStatus, PartitionerError, SetPartitioner,
+};
+pub use party::{BlockingParty, BlockingShallowParty, Party, ShallowParty};
+pub use queue::{BlockingQueue, Queue, QueueError};
 pub use semaphore::{BlockingSemaphore, Semaphore, SemaphoreGuard, SemaphoreOptions};
 pub use watchers::{ChildrenWatch, DataWatch, PatientChildrenWatch};
