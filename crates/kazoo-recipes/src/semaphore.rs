@@ -145,7 +145,7 @@ impl Semaphore {
         let guard_lock = Lock::with_options(
             client,
             &format!("{path}-__lock__"),
-            LockOptions::new().identifier(options.identifier.clone()),
+            LockOptions::new().identifier(guard_lock_identifier(&options.identifier)),
         );
         Semaphore {
             inner: Arc::new(Inner {
@@ -575,6 +575,40 @@ impl Inner {
     }
 }
 
+/// The identifier kazoo 2.11 writes into its guard lock's contender: it hands the lock the
+/// identifier's *bytes*, which the lock turns into text with `str()`, so the data is Python's
+/// `repr` of the bytes (`b'worker-1'`), and empty for an empty identifier.
+fn guard_lock_identifier(identifier: &str) -> String {
+    if identifier.is_empty() {
+        return String::new();
+    }
+    let bytes = identifier.as_bytes();
+    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(bytes.len() + 3);
+    out.push('b');
+    out.push(quote);
+    for &b in bytes {
+        match b {
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\\' => out.push_str("\\\\"),
+            _ if char::from(b) == quote => {
+                out.push('\\');
+                out.push(quote);
+            }
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 /// A held semaphore lease, with its fencing token and lost signal. Release it with
 /// [`SemaphoreGuard::release`]; dropping it releases it in a task on the acquiring runtime.
 ///
@@ -649,5 +683,20 @@ impl Drop for SemaphoreGuard {
                 tracing::warn!(path = %inner.path, error = %e, "releasing a dropped semaphore lease failed");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guard_lock_identifier as repr;
+
+    #[test]
+    fn guard_lock_identifiers_are_python_bytes_reprs() {
+        assert_eq!(repr(""), "");
+        assert_eq!(repr("worker-1"), "b'worker-1'");
+        assert_eq!(repr("it's"), "b\"it's\"");
+        assert_eq!(repr("a'b\"c"), "b'a\\'b\"c'");
+        assert_eq!(repr("tab\there\\"), "b'tab\\there\\\\'");
+        assert_eq!(repr("é\n"), "b'\\xc3\\xa9\\n'");
     }
 }

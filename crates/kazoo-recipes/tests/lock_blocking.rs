@@ -106,7 +106,7 @@ fn blocking_semaphore_counts_leases_and_cancels() {
     let t = std::thread::spawn(move || waiter.acquire().map(|_| ()));
     // The waiter holds the guard lock while it waits for a free lease.
     let guard_lock = BlockingLock::new(&a, "/sem-__lock__");
-    eventually_blocking("c waits", || guard_lock.contenders().unwrap() == ["c"]);
+    eventually_blocking("c waits", || guard_lock.contenders().unwrap() == ["b'c'"]);
     sc.cancel();
     assert!(t.join().unwrap().unwrap_err().is_cancelled());
     ga.release().unwrap();

@@ -53,7 +53,7 @@ async fn semaphore_admits_max_leases_and_serves_the_next_on_release() {
     let waiter = sc.clone();
     let pending = tokio::spawn(async move { waiter.acquire().await });
     eventually("c waits with the guard lock", || async {
-        guard_lock_waiters(&a).await == ["c"]
+        guard_lock_waiters(&a).await == ["b'c'"]
     })
     .await;
     let ta = ga.token();
@@ -116,7 +116,7 @@ async fn semaphore_timeout_and_cancel_leave_no_lease_and_no_watch() {
     let waiter = sb.clone();
     let pending = tokio::spawn(async move { waiter.acquire().await });
     eventually("b waits", || async {
-        guard_lock_waiters(&a).await == ["b"]
+        guard_lock_waiters(&a).await == ["b'b'"]
     })
     .await;
     sb.cancel();
