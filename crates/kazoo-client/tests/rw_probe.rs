@@ -1,7 +1,8 @@
 //! The search for a read-write server, through the driver, against two scripted peers: one
 //! serving read-only (and answering `isro` with `ro`), one read-write. A real ensemble hands
 //! the client over on its own when its quorum returns (the read-only server closes its
-//! connections), so the probe itself needs peers that stay as they are.
+//! connections), so the probe itself needs peers that stay as they are. (Test names avoid
+//! "read_only": nextest runs those in the serial group of ensemble tests.)
 
 mod common;
 
@@ -96,7 +97,7 @@ async fn peer(read_only: bool, session: i64) -> (String, Arc<Counts>) {
 }
 
 #[tokio::test]
-async fn a_client_connected_read_only_finds_the_read_write_server_and_moves_there() {
+async fn a_client_on_a_ro_peer_finds_the_rw_peer_and_moves_there() {
     common::init_tracing();
     let (ro, ro_counts) = peer(true, 0x10).await;
     let (rw, rw_counts) = peer(false, 0x20).await;
@@ -122,7 +123,7 @@ async fn a_client_connected_read_only_finds_the_read_write_server_and_moves_ther
 }
 
 #[tokio::test]
-async fn without_a_read_write_server_the_client_stays_read_only_and_keeps_asking() {
+async fn without_a_rw_peer_the_client_stays_ro_and_keeps_asking() {
     common::init_tracing();
     let (ro, _) = peer(true, 0x10).await;
     let (other_ro, other_counts) = peer(true, 0x11).await;
