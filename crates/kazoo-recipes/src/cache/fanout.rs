@@ -27,9 +27,38 @@ impl<T: Clone + Send + 'static> Fanout<T> {
         rx
     }
 
+    /// A subscription whose first item is `current()`, computed under the lock [`update`]
+    /// takes, so the subscriber sees each later change exactly once.
+    ///
+    /// [`update`]: Fanout::update
+    pub(crate) fn subscribe_with(&self, current: impl FnOnce() -> T) -> mpsc::UnboundedReceiver<T> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut subs = self.subs.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = tx.send(current());
+        subs.push(tx);
+        rx
+    }
+
+    /// Applies a change (`change` returns the event) and sends it, atomically with respect to
+    /// [`subscribe_with`](Fanout::subscribe_with).
+    pub(crate) fn update(&self, change: impl FnOnce() -> T) {
+        let mut subs = self.subs.lock().unwrap_or_else(|e| e.into_inner());
+        let ev = change();
+        subs.retain(|s| s.send(ev.clone()).is_ok());
+    }
+
     /// Runs `f` for every event on a thread of its own, until the cache closes.
-    pub(crate) fn listen(&self, name: &str, mut f: impl FnMut(T) + Send + 'static) {
-        let mut rx = self.subscribe();
+    pub(crate) fn listen(&self, name: &str, f: impl FnMut(T) + Send + 'static) {
+        self.listen_on(name, self.subscribe(), f);
+    }
+
+    /// Runs `f` for every item of `rx` on a thread of its own.
+    pub(crate) fn listen_on(
+        &self,
+        name: &str,
+        mut rx: mpsc::UnboundedReceiver<T>,
+        mut f: impl FnMut(T) + Send + 'static,
+    ) {
         let spawned = std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {

@@ -57,5 +57,6 @@ mod tree;
 
 pub use event::{TreeEvent, TreeEventType};
 pub use node_cache::{NodeCache, NodeCacheEvent, NodeCacheEventStream};
+pub(crate) use node_data::own as node_data_own;
 pub use node_data::NodeData;
 pub use tree::{TreeCache, TreeCacheBuilder, TreeCacheStats, TreeEventStream, WatchMode};

@@ -280,6 +280,11 @@ impl NodeCacheEventStream {
         self.inner.rx.recv().await
     }
 
+    /// The next event if one is waiting.
+    pub fn try_recv(&mut self) -> Option<NodeCacheEvent> {
+        self.inner.rx.try_recv().ok()
+    }
+
     /// Blocks for the next event (outside any runtime); `None` once the cache closed.
     pub fn blocking_recv(&mut self) -> Option<NodeCacheEvent> {
         self.inner.rx.blocking_recv()

@@ -3,7 +3,7 @@
 //! once they stopped changing). [`blocking`] has the same for the blocking client.
 
 pub mod blocking;
-mod children;
+pub(crate) mod children;
 pub(crate) mod control;
 pub(crate) mod data;
 mod patient;

@@ -720,9 +720,7 @@ impl Engine {
             return;
         }
         match e.event_type {
-            EventType::NodeCreated | EventType::NodeDataChanged
-                if self.worth_reading(&e.path) =>
-            {
+            EventType::NodeCreated | EventType::NodeDataChanged if self.worth_reading(&e.path) => {
                 self.read_data(e.path);
             }
             EventType::NodeDeleted => self.on_deleted(&e.path),
