@@ -35,6 +35,7 @@ pub use lock::{
     ReadLock, WriteLock,
 };
 pub use locking_queue::{BlockingLockingQueue, LockingQueue};
+pub use node_tracker::NodeTracker;
 pub use partitioner::{
     BlockingSetPartitioner, PartitionState, PartitionStatus, PartitionerError, SetPartitioner,
 };
