@@ -329,6 +329,12 @@ mod tests {
     }
 
     #[test]
+    fn a_node_stays_small() {
+        // Name, parent, children, data handle, stat and flags; the arena slot adds nothing.
+        assert!(std::mem::size_of::<Option<Node>>() <= 160);
+    }
+
+    #[test]
     fn the_server_root_works_as_a_tree_root() {
         let mut s = Store::new("/");
         let r = s.insert_root(Bytes::new(), stat(1));
