@@ -30,7 +30,9 @@ async fn main() -> Res {
         .await?;
     println!(
         "connected to {} in {:?}: session 0x{:x}, negotiated timeout {:?}, state {:?}",
-        zk.current_server().map(|a| a.to_string()).unwrap_or_default(),
+        zk.current_server()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
         started.elapsed(),
         zk.session_id().unwrap_or_default(),
         zk.negotiated_timeout().unwrap_or_default(),
@@ -52,7 +54,11 @@ async fn main() -> Res {
     section("CRUD");
     zk.ensure_path(&format!("{root}/my/favorite")).await?;
     let path = zk
-        .create(&format!("{root}/my/favorite/node"), &b"a value"[..], &CreateOptions::new())
+        .create(
+            &format!("{root}/my/favorite/node"),
+            &b"a value"[..],
+            &CreateOptions::new(),
+        )
         .await?;
     println!("created {path}");
     let (data, stat) = zk.get(&path).await?;
@@ -166,11 +172,139 @@ async fn main() -> Res {
 }
 
 mod recipes {
-    //! The recipes part of the tour.
-    use super::Res;
-    use kazoo::Client;
+    //! The recipes part of the tour: locks with fencing tokens, an election, a priority queue,
+    //! a counter, a party and a TreeCache, each shared by two clients.
+    use super::{section, Res};
+    use kazoo::recipe::cache::TreeCache;
+    use kazoo::recipe::{Counter, Election, Lock, Party, Queue};
+    use kazoo::{Client, CreateOptions};
+    use std::time::Duration;
 
-    pub async fn tour(_zk: &Client, _root: &str) -> Res {
+    pub async fn tour(zk: &Client, root: &str) -> Res {
+        let hosts = std::env::var("ZK_HOSTS").unwrap_or_else(|_| "127.0.0.1:2181".into());
+        let other = Client::builder(&hosts).connect().await?;
+
+        section("Lock (with fencing tokens)");
+        let lock_path = format!("{root}/locks/resource");
+        let mine = Lock::new(zk, &lock_path);
+        let theirs = Lock::new(&other, &lock_path);
+        let guard = mine.acquire().await?;
+        println!("client A holds the lock, fencing token {:?}", guard.token());
+        println!(
+            "client B tries without waiting: {}",
+            if theirs.try_acquire().await?.is_some() {
+                "acquired (wrong!)"
+            } else {
+                "busy, as it should be"
+            }
+        );
+        let waiter = tokio::spawn(async move {
+            let g = theirs.acquire().await?;
+            let token = g.token();
+            g.release().await?;
+            Ok::<_, kazoo::recipe::LockError>(token)
+        });
+        let first = guard.token();
+        guard.release().await?;
+        let second = tokio::time::timeout(Duration::from_secs(10), waiter).await???;
+        println!("client B got it after A released: token {second:?} > {first:?}");
+        assert!(second > first);
+
+        section("Election");
+        let path = format!("{root}/election");
+        let a = Election::new(zk, &path, "candidate-a");
+        let b = Election::new(&other, &path, "candidate-b");
+        let a_ref = &a;
+        let led = a
+            .run(|grant| {
+                let b = b.clone();
+                async move {
+                    let waiting = tokio::spawn(async move {
+                        b.run(|_| async { "candidate-b led after a stepped down" })
+                            .await
+                    });
+                    // Wait until b is a contender too (polling the contender list), then step
+                    // down.
+                    let contenders = loop {
+                        let c = a_ref.contenders().await.unwrap_or_default();
+                        if c.len() == 2 {
+                            break c;
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    };
+                    println!(
+                        "candidate-a leads (token {:?}); contenders {contenders:?}",
+                        grant.token()
+                    );
+                    waiting
+                }
+            })
+            .await?
+            .ok_or("election cancelled")?;
+        let b_result = tokio::time::timeout(Duration::from_secs(10), led).await???;
+        println!("{}", b_result.ok_or("b's election cancelled")?);
+
+        section("Queue (priorities: lower first)");
+        let producer = Queue::new(zk, &format!("{root}/queue"));
+        let consumer = Queue::new(&other, &format!("{root}/queue"));
+        producer.put(&b"routine job"[..], 100).await?;
+        producer.put(&b"urgent job"[..], 1).await?;
+        producer.put(&b"background job"[..], 500).await?;
+        while let Some(item) = consumer.get().await? {
+            println!("consumer took: {}", String::from_utf8_lossy(&item));
+        }
+
+        section("Counter");
+        let path = format!("{root}/counter");
+        let c1 = Counter::new(zk, &path);
+        let c2 = Counter::new(&other, &path);
+        c1.add(5).await?;
+        c2.add(10).await?;
+        c1.subtract(3).await?;
+        println!("5 + 10 - 3 from two clients = {}", c2.value().await?);
+
+        section("Party");
+        let path = format!("{root}/party");
+        let p1 = Party::new(zk, &path).with_identifier("worker-1");
+        let p2 = Party::new(&other, &path).with_identifier("worker-2");
+        p1.join().await?;
+        p2.join().await?;
+        let mut members = p1.members().await?;
+        members.sort();
+        println!("party members: {members:?}");
+        p2.leave().await?;
+        println!("after worker-2 left: {} member(s)", p1.count().await?);
+        p1.leave().await?;
+
+        section("TreeCache");
+        let tree = format!("{root}/tree");
+        zk.create(
+            &format!("{tree}/a/b"),
+            &b"1"[..],
+            &CreateOptions::new().makepath(),
+        )
+        .await?;
+        let cache = TreeCache::new(&other, &tree);
+        cache.start().await?;
+        tokio::time::timeout(Duration::from_secs(10), cache.initialized()).await?;
+        let mut events = cache.events();
+        zk.create(&format!("{tree}/a/c"), &b"2"[..], &CreateOptions::new())
+            .await?;
+        use futures::StreamExt;
+        while let Some(ev) = tokio::time::timeout(Duration::from_secs(10), events.next()).await? {
+            if format!("{ev:?}").contains("/a/c") {
+                println!("cache event: {ev:?}");
+                break;
+            }
+        }
+        println!(
+            "cache mirrors {} nodes; children of /a: {:?}",
+            cache.len(),
+            cache.get_children(&format!("{tree}/a"))
+        );
+        cache.close().await;
+
+        other.close().await;
         Ok(())
     }
 }
