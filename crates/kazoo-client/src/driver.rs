@@ -93,6 +93,10 @@ pub(crate) struct Shared {
     pub snapshot: Mutex<Snapshot>,
     pub state_tx: watch::Sender<StateChange>,
     pub events_tx: broadcast::Sender<StateChange>,
+    /// Held while a transition is published and while a listener subscribes: a listener
+    /// hears of exactly the transitions after the state it could have seen when it
+    /// subscribed, and a transition's receiver already reads it as the current state.
+    transition: Mutex<()>,
 }
 
 impl Shared {
@@ -105,7 +109,14 @@ impl Shared {
             snapshot: Mutex::new(Snapshot::default()),
             state_tx: watch::channel(initial).0,
             events_tx: broadcast::channel(1024).0,
+            transition: Mutex::new(()),
         }
+    }
+
+    /// A receiver of the transitions after now.
+    pub fn subscribe(&self) -> broadcast::Receiver<StateChange> {
+        let _guard = self.transition.lock().unwrap_or_else(|e| e.into_inner());
+        self.events_tx.subscribe()
     }
 
     pub fn current(&self) -> StateChange {
@@ -124,11 +135,10 @@ impl Shared {
         if change == prev {
             return;
         }
-        // Transitions first, the current state second: whoever saw the new state (and
-        // subscribed only then, like a caller of `connect`) does not get it as news.
+        let _guard = self.transition.lock().unwrap_or_else(|e| e.into_inner());
+        self.state_tx.send_replace(change);
         // No receiver is fine; a lagging one loses old entries, it never blocks us.
         let _ = self.events_tx.send(change);
-        self.state_tx.send_replace(change);
     }
 
     fn snapshot(&self) -> std::sync::MutexGuard<'_, Snapshot> {

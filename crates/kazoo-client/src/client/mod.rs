@@ -550,7 +550,7 @@ impl Client {
     /// ```
     pub fn subscribe_state(&self) -> StateListener {
         StateListener {
-            rx: self.inner.shared.events_tx.subscribe(),
+            rx: self.inner.shared.subscribe(),
             missed: 0,
         }
     }
