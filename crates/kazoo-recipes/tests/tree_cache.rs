@@ -466,6 +466,39 @@ async fn tree_cache_full_resync_after_real_session_expiry_one_shot() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tree_cache_reports_a_node_it_may_not_read_as_a_fault() {
+    use kazoo_client::{Acl, Id, Perms};
+    let root = fresh_root("tc-fault").await;
+    let zk = client_at(&root).await;
+    zk.create("/t/open", b"o".to_vec(), &opts().makepath())
+        .await
+        .unwrap();
+    // Anyone may delete it, nobody may read it.
+    let sealed = vec![Acl::new(Perms::DELETE, Id::anyone())];
+    zk.create("/t/sealed", b"s".to_vec(), &opts().acl(sealed))
+        .await
+        .unwrap();
+    let cache = TreeCache::new(&zk, "/t");
+    let (tx, mut faults) = tokio::sync::mpsc::unbounded_channel();
+    cache.listen_fault(move |e| tx.send(e).unwrap());
+    cache.start().await.unwrap();
+    cache.initialized().await;
+    let e = tokio::time::timeout(T, faults.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(e, kazoo_client::Error::NoAuth { .. }), "{e:?}");
+    assert!(cache.get_data("/t/sealed").is_none());
+    assert_eq!(
+        cache.get_data("/t/open").unwrap().data,
+        Bytes::from_static(b"o")
+    );
+    cache.close().await;
+    assert_no_watches_under(&root);
+    zk.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tree_cache_refuses_a_second_start_and_dropping_it_removes_the_watch() {
     let root = fresh_root("tc-drop").await;
     let zk = client_at(&root).await;

@@ -142,6 +142,11 @@ impl TreeCache {
         self.inner.listen(f)
     }
 
+    /// See [`super::TreeCache::listen_fault`].
+    pub fn listen_fault(&self, f: impl FnMut(Error) + Send + 'static) {
+        self.inner.listen_fault(f)
+    }
+
     /// Every event from now on, as a blocking iterator that ends when the cache closes.
     ///
     /// ```no_run

@@ -45,6 +45,7 @@ pub(crate) struct Shared {
     pub(crate) events: Fanout<TreeEvent>,
     pub(crate) initialized: watch::Sender<bool>,
     pub(crate) stats: Counters,
+    pub(crate) faults: Fanout<Error>,
 }
 
 /// Request counters (see [`crate::cache::TreeCacheStats`]).
@@ -232,6 +233,7 @@ impl Engine {
         self.ops = FuturesUnordered::new();
         self.shared.write().clear();
         self.shared.events.close();
+        self.shared.faults.close();
         if self.client.connected() {
             // One round trip after the removals: they are done when it returns.
             let _ =
@@ -406,6 +408,21 @@ impl Engine {
             .push(Box::pin(async move { (path, armed, w.await) }));
     }
 
+    /// A read that failed for good: the node stays out of the cache. Session ends are
+    /// expected (a resync follows); anything else goes to the fault listeners (kazoo's
+    /// `listen_fault`).
+    fn fault(&self, path: &str, e: Error) {
+        match e {
+            Error::SessionExpired | Error::Closed => {
+                tracing::debug!(path, error = %e, "tree cache: read dropped");
+            }
+            e => {
+                tracing::warn!(path, error = %e, "tree cache: cannot read a node; it is not cached");
+                self.shared.faults.send(e);
+            }
+        }
+    }
+
     fn emit(&self, ev: TreeEvent) {
         self.shared.events.send(ev);
     }
@@ -487,7 +504,7 @@ impl Engine {
             match r {
                 Ok((data, stat)) => self.apply_data(&path, own(data), stat, w),
                 Err(Error::NoNode { .. }) => self.apply_missing(&path),
-                Err(e) => log_failure(&path, &e),
+                Err(e) => self.fault(&path, e),
             }
         }
         if p.dirty {
@@ -514,7 +531,7 @@ impl Engine {
                 self.read_data(path);
                 return;
             }
-            Err(e) => log_failure(&path, &e),
+            Err(e) => self.fault(&path, e),
         }
         if self.take_data_flight(&path).dirty {
             self.read_data(path);
@@ -618,7 +635,7 @@ impl Engine {
                 Ok((names, stat)) => self.apply_list(&path, names, stat, w),
                 // Gone: its own data read or deletion event takes it out.
                 Err(Error::NoNode { .. }) => {}
-                Err(e) => log_failure(&path, &e),
+                Err(e) => self.fault(&path, e),
             }
         }
         if p.dirty {
@@ -693,7 +710,7 @@ impl Engine {
                 }
             }
             Err(e) if retry(&e) => self.send_stat(path),
-            Err(e) => log_failure(&path, &e),
+            Err(e) => self.fault(&path, e),
         }
     }
 
@@ -703,7 +720,7 @@ impl Engine {
             // Reads sent with it may have been answered without the watch: start over.
             Err(e) if retry(&e) => self.full_resync(),
             // The session is gone: the next session resyncs in full.
-            Err(e) => log_failure(&self.root, &e),
+            Err(e) => self.fault(&self.root.clone(), e),
         }
     }
 
@@ -875,13 +892,4 @@ impl Engine {
 /// is connected (a session expiry fails it instead, and the resync that follows covers it).
 fn retry(e: &Error) -> bool {
     e.is_connection_loss() || e.is_retryable()
-}
-
-fn log_failure(path: &str, e: &Error) {
-    match e {
-        Error::SessionExpired | Error::Closed => {
-            tracing::debug!(path, error = %e, "tree cache: read dropped");
-        }
-        _ => tracing::warn!(path, error = %e, "tree cache: cannot read a node; it is not cached"),
-    }
 }

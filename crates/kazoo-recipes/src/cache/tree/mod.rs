@@ -159,6 +159,7 @@ impl TreeCacheBuilder {
                 events: Fanout::new(),
                 initialized,
                 stats: Default::default(),
+                faults: Fanout::new(),
             }),
             client: self.client,
             root: self.root,
@@ -312,6 +313,19 @@ impl TreeCache {
     /// ```
     pub fn listen(&self, f: impl FnMut(TreeEvent) + Send + 'static) {
         self.shared.events.listen("kazoo-tree-cache", f);
+    }
+
+    /// Calls `f` with each error the cache meets while reading (kazoo's `listen_fault`), on a
+    /// thread of its own: a node it may not read (`NoAuth`), for example, stays out of the
+    /// cache. Connection losses and session expiry are not faults (the cache rides them out).
+    ///
+    /// ```no_run
+    /// # fn f(cache: kazoo_recipes::cache::TreeCache) {
+    /// cache.listen_fault(|e| eprintln!("tree cache: {e}"));
+    /// # }
+    /// ```
+    pub fn listen_fault(&self, f: impl FnMut(Error) + Send + 'static) {
+        self.shared.faults.listen("kazoo-tree-cache-fault", f);
     }
 
     /// Every event from now on, as a stream that ends when the cache closes. Take it before
