@@ -336,9 +336,14 @@ impl NodeTracker {
         let value = value.into();
         let stat = self.client.set(&self.path, value.encode(), None).await?;
         let mut rx = self.shared.state.subscribe();
-        rx.wait_for(|s| s.stat.is_some_and(|st| st.mzxid >= stat.mzxid))
-            .await
-            .map_err(|_| Error::Closed)?;
+        // Held once the tracker read this write or a later state; a node gone since (which
+        // zktools warns against) also ends the wait.
+        rx.wait_for(|s| match s.stat {
+            Some(st) => st.mzxid >= stat.mzxid,
+            None => true,
+        })
+        .await
+        .map_err(|_| Error::Closed)?;
         Ok(stat)
     }
 
