@@ -250,15 +250,19 @@ impl LostSignal {
     }
 
     /// Waits until the signal fires and returns its reason (at once if it fired already).
-    pub async fn lost(&self) -> LostReason {
+    /// The future owns what it needs, so `signal.lost()` can be awaited or raced directly.
+    pub fn lost(&self) -> impl std::future::Future<Output = LostReason> + Send + 'static {
         let mut rx = self.rx.clone();
-        let fired = rx.wait_for(Option::is_some).await.map(|r| *r);
-        // A closed channel: the trigger is gone, after firing `Released` at the latest.
-        fired
-            .ok()
-            .flatten()
-            .or(self.reason())
-            .unwrap_or(LostReason::Released)
+        let state = self.state.clone();
+        async move {
+            let fired = rx.wait_for(Option::is_some).await.map(|r| *r);
+            // A closed channel: the trigger is gone, after firing `Released` at the latest.
+            fired
+                .ok()
+                .flatten()
+                .or(state.reason())
+                .unwrap_or(LostReason::Released)
+        }
     }
 
     /// Blocks the calling thread until the signal fires or `timeout` passes (`None`: no
