@@ -79,7 +79,8 @@ impl SemaphoreOptions {
 ///   to change the maximum); data that is not a number is ignored, as kazoo does;
 /// - each lease comes with a fencing token (its node's creation zxid) and a lost signal;
 /// - a timed out or cancelled acquire leaves no node and no watch behind;
-/// - as in kazoo, a second acquire while this object holds a lease returns that lease, and a
+/// - as in kazoo, a second acquire while this object holds a lease returns that lease (both
+///   guards stand for the one lease: releasing or dropping either gives it back), and a
 ///   [`Semaphore::cancel`] only cancels an acquire in progress (each acquire clears it first).
 ///
 /// ```no_run
@@ -474,7 +475,7 @@ impl Inner {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                if children.iter().any(|c| *c == self.lease_name) {
+                if children.contains(&self.lease_name) {
                     // A create whose reply we missed.
                     match w.run(self.client.exists(&self.lease_path)).await? {
                         Ok(Some(stat)) => return Ok(Some(stat)),
