@@ -10,6 +10,7 @@ import resource
 import sys
 import threading
 import time
+import tracemalloc
 
 from kazoo.client import KazooClient
 from kazoo.recipe.cache import TreeCache, TreeEvent
@@ -171,10 +172,17 @@ def w6(zk, spec):
                 done.set()
 
     rss_before = rss_bytes()
+    # tracemalloc counts the live Python heap (the Rust side's counting allocator); it slows
+    # the registration, which is not timed, and is off again before the trigger.
+    tracemalloc.start()
+    heap_before = tracemalloc.get_traced_memory()[0]
     for i in range(0, n, 1000):
         rs = [zk.get_async(p, watch=on_event) for p in paths[i:i + 1000]]
         for r in rs:
             r.get()
+        del rs
+    heap_after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
     rss_after = rss_bytes()
     print("ready", flush=True)
     if not done.wait(120):
@@ -182,6 +190,7 @@ def w6(zk, spec):
     return {
         "ops": state["count"], "errors": 0, "secs": 0.0, "cpu_secs": 0.0,
         "peak_rss": rss_bytes("VmHWM"), "rss_before": rss_before, "rss_after": rss_after,
+        "heap_before": heap_before, "heap_after": heap_after,
         "last_event_ns": state["last"], "items": state["count"],
     }
 
@@ -206,9 +215,24 @@ def w7(zk, spec):
 
     nodes = count(root)
     cache.close()
+    peak = rss_bytes("VmHWM")
+    # A second, untimed load under tracemalloc measures what a loaded cache keeps on the heap.
+    del cache
+    tracemalloc.start()
+    heap_before = tracemalloc.get_traced_memory()[0]
+    ready.clear()
+    cache = TreeCache(zk, root)
+    cache.listen(lambda e: ready.set() if e.event_type == TreeEvent.INITIALIZED else None)
+    cache.start()
+    if not ready.wait(600):
+        raise SystemExit("TreeCache did not initialize (traced load)")
+    heap_after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    cache.close()
     return {
-        "ops": nodes, "errors": 0, "secs": secs, "cpu_secs": cpu, "peak_rss": rss_bytes("VmHWM"),
+        "ops": nodes, "errors": 0, "secs": secs, "cpu_secs": cpu, "peak_rss": peak,
         "rss_before": rss_before, "rss_after": rss_after, "items": nodes,
+        "heap_before": heap_before, "heap_after": heap_after,
     }
 
 

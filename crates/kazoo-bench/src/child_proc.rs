@@ -41,6 +41,8 @@ impl Launcher {
                 format!("--callgrind-out-file={}", out.display()).into(),
                 "--dump-instr=no".into(),
                 "--collect-jumps=no".into(),
+                // Blocking clients pipeline with one thread per request in flight.
+                format!("--max-threads={}", spec.inflight + 200).into(),
             ];
             v.extend(args);
             args = v;

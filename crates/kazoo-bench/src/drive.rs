@@ -293,20 +293,41 @@ impl EventCounter {
 /// The W6 handshake with the orchestrator: report the RSS figures and wait for the trigger.
 ///
 /// The child prints one `ready` line; the orchestrator then sends the multi-ops.
-pub fn w6_ready() -> u64 {
-    let rss_after = rss_bytes();
+pub fn w6_ready() -> Mem {
+    let after = Mem::now();
     println!("ready");
     let _ = std::io::stdout().flush();
-    rss_after
+    after
+}
+
+/// RSS and live heap at one instant.
+#[derive(Debug, Clone, Copy)]
+pub struct Mem {
+    /// Resident set size, bytes.
+    pub rss: u64,
+    /// Live heap, bytes.
+    pub heap: u64,
+}
+
+impl Mem {
+    /// Reads both now.
+    pub fn now() -> Mem {
+        Mem {
+            rss: rss_bytes(),
+            heap: crate::heap_bytes(),
+        }
+    }
 }
 
 /// Assembles the W6 outcome once every notification has arrived.
-pub fn w6_outcome(rss_before: u64, rss_after: u64, events: u64, last_ns: u64) -> Outcome {
+pub fn w6_outcome(before: Mem, after: Mem, events: u64, last_ns: u64) -> Outcome {
     Outcome {
         ops: events,
         peak_rss: peak_rss_bytes(),
-        rss_before: Some(rss_before),
-        rss_after: Some(rss_after),
+        rss_before: Some(before.rss),
+        rss_after: Some(after.rss),
+        heap_before: Some(before.heap),
+        heap_after: Some(after.heap),
         last_event_ns: Some(last_ns),
         items: Some(events),
         ..Outcome::default()

@@ -115,6 +115,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             eprintln!("callgrind runs need the canned mode; skipped");
         }
     }
+    eprintln!("load average at the end: {}", record::loadavg());
     let table = report::table(&records);
     println!("\n{table}");
     let table_path = out_path.with_extension("md");

@@ -59,8 +59,10 @@ pub const METRICS: &[(&str, &str, bool)] = &[
     ("instr_per_op", "instr/op", false),
     ("notify_ms", "all notified ms", false),
     ("bytes_per_watch", "RSS B/watch", false),
+    ("heap_per_watch", "heap B/watch", false),
     ("load_ms", "load ms", false),
     ("bytes_per_node", "RSS B/node", false),
+    ("heap_per_node", "heap B/node", false),
 ];
 
 fn blank(kind: &str, rep: usize, mode: &str, workload: &str, client: &str) -> Record {
@@ -93,6 +95,8 @@ pub fn machine(args: &RunArgs) -> Record {
         .map(|n| n.get())
         .unwrap_or(0);
     r.info.insert("cpu".into(), cpu.into());
+    // Other work on the machine skews every figure; the load average says how much there was.
+    r.info.insert("loadavg_at_start".into(), loadavg().into());
     r.info.insert("nproc".into(), nproc.into());
     r.info.insert("reps".into(), args.reps.into());
     r.info.insert("duration_s".into(), args.duration.into());
@@ -102,6 +106,13 @@ pub fn machine(args: &RunArgs) -> Record {
     r.info.insert("inflight".into(), args.inflight.into());
     r.info.insert("watches".into(), args.watches.into());
     r
+}
+
+/// `/proc/loadavg`'s first three fields.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 /// A failed run.
@@ -152,6 +163,10 @@ pub fn run(
                     (a as f64 - b as f64) / watches.max(1) as f64,
                 );
             }
+            if let (Some(a), Some(b)) = (o.heap_after, o.heap_before) {
+                let per = (a as f64 - b as f64) / watches.max(1) as f64;
+                m.insert("heap_per_watch".into(), per);
+            }
             m.insert("peak_rss_mib".into(), mib);
         }
         Workload::W7 => {
@@ -159,6 +174,12 @@ pub fn run(
             if let (Some(a), Some(b), Some(n)) = (o.rss_after, o.rss_before, o.items) {
                 m.insert(
                     "bytes_per_node".into(),
+                    (a as f64 - b as f64) / n.max(1) as f64,
+                );
+            }
+            if let (Some(a), Some(b), Some(n)) = (o.heap_after, o.heap_before, o.items) {
+                m.insert(
+                    "heap_per_node".into(),
                     (a as f64 - b as f64) / n.max(1) as f64,
                 );
             }

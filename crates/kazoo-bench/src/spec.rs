@@ -152,6 +152,13 @@ pub struct Outcome {
     /// RSS with the watches registered / the cache loaded (W6, W7).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub rss_after: Option<u64>,
+    /// Live heap bytes before registering watches / loading the cache (Rust: counting
+    /// allocator; Python: tracemalloc).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub heap_before: Option<u64>,
+    /// Live heap bytes with the watches registered / the cache loaded.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub heap_after: Option<u64>,
     /// W6: monotonic ns when the last notification arrived.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub last_event_ns: Option<u64>,

@@ -6,7 +6,6 @@
 
 use crate::drive::{self, AsyncZk, EventCounter, SyncZk};
 use crate::spec::{Outcome, RunSpec, Workload};
-use crate::usage::rss_bytes;
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use kazoo::{Client, CreateOptions};
@@ -23,8 +22,8 @@ pub mod caps {
     pub const LOCK: bool = cfg!(feature = "ours-recipes");
     /// Data watches (W6).
     pub const WATCH: bool = true;
-    /// TreeCache (W7): waits for `kazoo-recipes`' TreeCache.
-    pub const TREE_CACHE: bool = false;
+    /// TreeCache (W7), from `kazoo-recipes` through the facade.
+    pub const TREE_CACHE: bool = cfg!(feature = "ours-recipes");
 }
 
 const SESSION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,7 +108,7 @@ impl AsyncZk for Ours {
 async fn w6(c: &Ours, spec: &RunSpec) -> Result<Outcome> {
     let paths = drive::w6_paths(spec);
     let counter = EventCounter::default();
-    let rss_before = rss_bytes();
+    let before = drive::Mem::now();
     let mut watches = Vec::with_capacity(paths.len());
     for chunk in paths.chunks(1000) {
         let futs: Vec<_> = chunk.iter().map(|p| c.0.get_w(p)).collect();
@@ -118,7 +117,7 @@ async fn w6(c: &Ours, spec: &RunSpec) -> Result<Outcome> {
             watches.push(w);
         }
     }
-    let rss_after = drive::w6_ready();
+    let after = drive::w6_ready();
     futures::future::join_all(watches.into_iter().map(|w| {
         let counter = &counter;
         async move {
@@ -128,11 +127,40 @@ async fn w6(c: &Ours, spec: &RunSpec) -> Result<Outcome> {
     }))
     .await;
     Ok(drive::w6_outcome(
-        rss_before,
-        rss_after,
+        before,
+        after,
         counter.count(),
         counter.last_ns(),
     ))
+}
+
+/// W7: `TreeCache` initial load (its default watch mode: one persistent-recursive watch).
+#[cfg(feature = "ours-recipes")]
+async fn w7(c: &Ours, spec: &RunSpec) -> Result<Outcome> {
+    let root = format!("{}/w7", spec.prefix);
+    let before = drive::Mem::now();
+    let phase_t0 = std::time::Instant::now();
+    let cpu0 = crate::usage::process_cpu();
+    let cache = kazoo::recipe::cache::TreeCache::new(&c.0, &root);
+    cache.start().await?;
+    cache.initialized().await;
+    let secs = phase_t0.elapsed().as_secs_f64();
+    let cpu_secs = (crate::usage::process_cpu() - cpu0).as_secs_f64();
+    let after = drive::Mem::now();
+    let nodes = cache.len() as u64;
+    cache.close().await;
+    Ok(Outcome {
+        ops: nodes,
+        secs,
+        cpu_secs,
+        peak_rss: crate::usage::peak_rss_bytes(),
+        rss_before: Some(before.rss),
+        rss_after: Some(after.rss),
+        heap_before: Some(before.heap),
+        heap_after: Some(after.heap),
+        items: Some(nodes),
+        ..Outcome::default()
+    })
 }
 
 /// Runs `spec` with the async client on the current runtime.
@@ -143,6 +171,10 @@ pub async fn run(spec: &RunSpec) -> Result<Outcome> {
         Workload::W6 => w6(&c, spec).await?,
         #[cfg(feature = "ours-recipes")]
         Workload::W4 | Workload::W4c => drive::run_lock(&c, spec).await?,
+        #[cfg(feature = "ours-recipes")]
+        Workload::W7 => w7(&c, spec).await?,
+        // Reachable in a build without `ours-recipes`.
+        #[allow(unreachable_patterns)]
         w => bail!("kazoo-rs has no {} wired in yet", w.name()),
     };
     c.0.close().await;

@@ -3,7 +3,6 @@
 
 use crate::drive::{self, AsyncZk, EventCounter};
 use crate::spec::{Outcome, RunSpec};
-use crate::usage::rss_bytes;
 use anyhow::{anyhow, Context, Result};
 use futures::{Stream, StreamExt};
 use std::pin::Pin;
@@ -88,7 +87,7 @@ pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
         .ok_or_else(|| anyhow!("event stream already taken"))?;
     let drain = async move { while events.next().await.is_some() {} };
     let counter = EventCounter::default();
-    let rss_before = rss_bytes();
+    let before = drive::Mem::now();
     let mut receivers = Vec::with_capacity(paths.len());
     for chunk in paths.chunks(1000) {
         let zk = &c.zk;
@@ -101,7 +100,7 @@ pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
             receivers.push(rx);
         }
     }
-    let rss_after = drive::w6_ready();
+    let after = drive::w6_ready();
     let waits = futures::future::join_all(receivers.into_iter().map(|rx| {
         let counter = &counter;
         async move {
@@ -115,8 +114,8 @@ pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
         _ = drain => return Err(anyhow!("event stream ended")),
     }
     Ok(drive::w6_outcome(
-        rss_before,
-        rss_after,
+        before,
+        after,
         counter.count(),
         counter.last_ns(),
     ))

@@ -3,7 +3,6 @@
 
 use crate::drive::{self, AsyncLock, AsyncZk, EventCounter};
 use crate::spec::{Outcome, RunSpec};
-use crate::usage::rss_bytes;
 use anyhow::{Context, Result};
 use std::future::Future;
 use std::sync::Arc;
@@ -84,7 +83,7 @@ impl AsyncLock for ZkClient {
 pub async fn w6(c: &ZkClient, spec: &RunSpec) -> Result<Outcome> {
     let paths = drive::w6_paths(spec);
     let counter = Arc::new(EventCounter::default());
-    let rss_before = rss_bytes();
+    let before = drive::Mem::now();
     let mut watchers = Vec::with_capacity(paths.len());
     for chunk in paths.chunks(1000) {
         let futs: Vec<_> = chunk.iter().map(|p| c.0.get_and_watch_data(p)).collect();
@@ -100,11 +99,11 @@ pub async fn w6(c: &ZkClient, spec: &RunSpec) -> Result<Outcome> {
             counter.hit();
         }
     }));
-    let rss_after = drive::w6_ready();
+    let after = drive::w6_ready();
     waits.await;
     Ok(drive::w6_outcome(
-        rss_before,
-        rss_after,
+        before,
+        after,
         counter.count(),
         counter.last_ns(),
     ))

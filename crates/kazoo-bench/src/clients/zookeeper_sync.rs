@@ -2,7 +2,6 @@
 
 use crate::drive::{self, EventCounter, SyncZk};
 use crate::spec::{Outcome, RunSpec};
-use crate::usage::rss_bytes;
 use anyhow::{Context, Result};
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,17 +59,17 @@ impl SyncZk for ZkSync {
 pub fn w6(c: &ZkSync, spec: &RunSpec) -> Result<Outcome> {
     let paths = drive::w6_paths(spec);
     let counter = Arc::new(EventCounter::default());
-    let rss_before = rss_bytes();
+    let before = drive::Mem::now();
     for p in &paths {
         let counter = counter.clone();
         c.zk.get_data_w(p, move |_e: WatchedEvent| counter.hit())
             .map_err(err)?;
     }
-    let rss_after = drive::w6_ready();
+    let after = drive::w6_ready();
     drive::wait_count(&counter, paths.len() as u64, Duration::from_secs(120))?;
     Ok(drive::w6_outcome(
-        rss_before,
-        rss_after,
+        before,
+        after,
         counter.count(),
         counter.last_ns(),
     ))
