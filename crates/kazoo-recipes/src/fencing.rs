@@ -20,6 +20,7 @@
 //! lost signal is all they need.
 
 use kazoo_client::{Client, Error, EventType, KazooState, KeeperState, SessionState, Stat};
+use kazoo_client::{StateChange, Watch};
 use kazoo_client::{Transaction, WatcherType};
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex};
@@ -460,13 +461,14 @@ impl Grant {
             monitor.trigger.fire(reason);
             return grant;
         }
-        if let Err(reason) = monitor.arm().await {
-            if let Some(reason) = reason {
+        match arm(client, path, expect).await {
+            Ok(watch) => monitor.watch = Some(watch),
+            Err(Some(reason)) => {
                 monitor.trigger.fire(reason);
-            }
-            if monitor.trigger.is_fired() {
                 return grant;
             }
+            // Connection trouble: the task tries again.
+            Err(None) => {}
         }
         let task = tokio::spawn(monitor.run());
         *grant.inner.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
@@ -588,6 +590,30 @@ fn terminal_reason(e: &Error) -> Option<LostReason> {
     }
 }
 
+/// Sets the data watch on the grant's node and checks the node is ours. `Err(Some(reason))`:
+/// lost; `Err(None)`: could not tell (connection trouble), try again after a state change.
+async fn arm(client: &Client, path: &str, expect: Expect) -> Result<Watch, Option<LostReason>> {
+    match client.get_w(path).await {
+        Ok((_, stat, watch)) => match expect.check(client, &stat) {
+            Ok(()) => Ok(watch),
+            Err(reason) => {
+                // The watch is on a node that is not ours: do not leave it behind.
+                drop(watch);
+                let _ = client.remove_watches(path, WatcherType::Data, false).await;
+                Err(Some(reason))
+            }
+        },
+        Err(Error::NoNode { .. }) => Err(Some(LostReason::NodeDeleted)),
+        Err(e) => Err(terminal_reason(&e)),
+    }
+}
+
+/// What the monitor woke up for while arming its watch.
+enum Step {
+    Armed(Result<Watch, Option<LostReason>>),
+    State(Option<StateChange>),
+}
+
 /// The background task of a [`Grant`].
 struct Monitor {
     client: Client,
@@ -609,30 +635,6 @@ impl Monitor {
             KazooState::Lost => Some(LostReason::Closed),
             KazooState::Suspended if self.lost_on_suspend => Some(LostReason::Suspended),
             _ => None,
-        }
-    }
-
-    /// Sets the data watch on the node and checks it is ours. `Err(Some(reason))`: lost;
-    /// `Err(None)`: could not tell (connection trouble), try again after a state change.
-    async fn arm(&mut self) -> Result<(), Option<LostReason>> {
-        match self.client.get_w(&self.path).await {
-            Ok((_, stat, watch)) => match self.expect.check(&self.client, &stat) {
-                Ok(()) => {
-                    self.watch = Some(watch);
-                    Ok(())
-                }
-                Err(reason) => {
-                    // The watch is on a node that is not ours: do not leave it behind.
-                    drop(watch);
-                    let _ = self
-                        .client
-                        .remove_watches(&self.path, WatcherType::Data, false)
-                        .await;
-                    Err(Some(reason))
-                }
-            },
-            Err(Error::NoNode { .. }) => Err(Some(LostReason::NodeDeleted)),
-            Err(e) => Err(terminal_reason(&e)),
         }
     }
 
@@ -693,19 +695,36 @@ impl Monitor {
                 return LostReason::Released;
             }
             if self.watch.is_none() {
-                match self.arm().await {
-                    Ok(()) => {}
-                    Err(Some(reason)) => return reason,
-                    Err(None) => {
+                // Arming may wait for a reconnect: state changes must still be seen meanwhile
+                // (a suspension can be a loss).
+                let step = {
+                    let arming = arm(&self.client, &self.path, self.expect);
+                    let states = &mut self.states;
+                    tokio::select! {
+                        r = arming => Step::Armed(r),
+                        c = states.recv() => Step::State(c),
+                    }
+                };
+                match step {
+                    Step::Armed(Ok(watch)) => self.watch = Some(watch),
+                    Step::Armed(Err(Some(reason))) => return reason,
+                    Step::Armed(Err(None)) => {
                         // Connection trouble: wait for the next transition, then try again.
-                        match self.states.recv().await {
-                            None => return LostReason::Closed,
-                            Some(c) => {
-                                if let Some(r) = self.on_state(c.kazoo, c.session, &mut verify) {
-                                    return r;
-                                }
-                            }
+                        let Some(c) = self.states.recv().await else {
+                            return LostReason::Closed;
+                        };
+                        if let Some(r) = self.on_state(c.kazoo, c.session, &mut verify) {
+                            return r;
                         }
+                        continue;
+                    }
+                    Step::State(None) => return LostReason::Closed,
+                    Step::State(Some(c)) => {
+                        if let Some(r) = self.on_state(c.kazoo, c.session, &mut verify) {
+                            return r;
+                        }
+                        // Arming again checks the node, as a verification would.
+                        verify = false;
                         continue;
                     }
                 }
