@@ -8,10 +8,27 @@ mod lock_common;
 use common::*;
 use kazoo_client::{Client, CreateOptions};
 use kazoo_recipes::fencing::{is_fenced_out, LostReason};
-use kazoo_recipes::lock::{Lock, LockOptions};
+use kazoo_recipes::lock::{Lock, LockError, LockOptions};
 use kazoo_testkit::{FaultProxy, ProxyMode};
 use lock_common::*;
 use std::time::{Duration, Instant};
+
+/// The paths the server watches for `client`'s session (from `wchc`).
+fn session_watches(client: &Client) -> Vec<String> {
+    let id = format!("0x{:x}", client.session_id().expect("session"));
+    let out = server().four_letter("wchc").expect("wchc");
+    let mut paths = Vec::new();
+    let mut mine = false;
+    for line in out.lines() {
+        if line.starts_with("0x") {
+            mine = line.trim() == id;
+        } else if mine && !line.trim().is_empty() {
+            paths.push(line.trim().to_owned());
+        }
+    }
+    paths.sort();
+    paths
+}
 
 fn named(client: &Client, id: &str) -> Lock {
     Lock::with_options(client, "/lock", LockOptions::new().identifier(id))
@@ -43,6 +60,14 @@ async fn lock_excludes_and_serves_contenders_in_order() {
     let tc = tokio::spawn(async move { lc2.acquire().await });
     eventually("c contends", || async { contender_count(&la).await == 3 }).await;
     assert_eq!(la.contenders().await.unwrap(), ["a", "b", "c"]);
+    // Each waiter watches only the contender right before it (no herd on the holder).
+    let mut nodes = children(&a, "/lock").await;
+    nodes.sort_by_key(|n| n[n.len() - 10..].to_owned());
+    let node = |i: usize| format!("{root}/lock/{}", nodes[i]);
+    eventually("b watches a, c watches b", || async {
+        session_watches(&b) == [node(0)] && session_watches(&c) == [node(1)]
+    })
+    .await;
 
     let ta = ga.token();
     ga.release().await.expect("a releases");
@@ -524,5 +549,40 @@ async fn lock_contenders_list_identifiers_in_order_with_empty_ones() {
         .release()
         .await
         .unwrap();
+    assert_no_watches_under(&root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_waiter_fails_instead_of_hanging_when_its_client_is_closed() {
+    let root = fresh_root("lock-closed").await;
+    let (a, b) = (client_at(&root).await, client_at(&root).await);
+    let (la, lb) = (named(&a, "a"), named(&b, "b"));
+    let ga = la.acquire().await.unwrap();
+    let waiter = lb.clone();
+    let pending = tokio::spawn(async move { waiter.acquire().await });
+    eventually("b contends", || async { contender_count(&la).await == 2 }).await;
+    b.close().await;
+    let err = within("the waiter's failure", pending)
+        .await
+        .unwrap()
+        .expect_err("closed client");
+    assert!(
+        matches!(err, LockError::Client(kazoo_client::Error::Closed)),
+        "{err}"
+    );
+    assert_eq!(
+        la.contenders().await.unwrap(),
+        ["a"],
+        "b's node went with its session"
+    );
+    let err = within("acquire on a closed client", lb.acquire())
+        .await
+        .expect_err("closed client");
+    assert!(matches!(
+        err,
+        LockError::Client(kazoo_client::Error::Closed)
+    ));
+    ga.release().await.unwrap();
+    assert!(children(&a, "/lock").await.is_empty());
     assert_no_watches_under(&root);
 }
