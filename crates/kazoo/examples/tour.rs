@@ -215,32 +215,32 @@ mod recipes {
         let a = Election::new(zk, &path, "candidate-a");
         let b = Election::new(&other, &path, "candidate-b");
         let a_ref = &a;
-        let led = a
-            .run(|grant| {
-                let b = b.clone();
-                async move {
-                    let waiting = tokio::spawn(async move {
-                        b.run(|_| async { "candidate-b led after a stepped down" })
-                            .await
-                    });
-                    // Wait until b is a contender too (polling the contender list), then step
-                    // down.
-                    let contenders = loop {
-                        let c = a_ref.contenders().await.unwrap_or_default();
-                        if c.len() == 2 {
-                            break c;
-                        }
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    };
-                    println!(
-                        "candidate-a leads (token {:?}); contenders {contenders:?}",
-                        grant.token()
-                    );
-                    waiting
-                }
-            })
-            .await?
-            .ok_or("election cancelled")?;
+        let mut waiting = None;
+        a.run(|grant| {
+            // b stands while a leads; it is elected when a steps down.
+            let b = b.clone();
+            waiting = Some(tokio::spawn(async move {
+                b.run(|_| async { "candidate-b led after a stepped down" })
+                    .await
+            }));
+            async move {
+                // Wait until b is a contender too (polling the contender list), then step down.
+                let contenders = loop {
+                    let c = a_ref.contenders().await.unwrap_or_default();
+                    if c.len() == 2 {
+                        break c;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                };
+                println!(
+                    "candidate-a leads (token {:?}); contenders {contenders:?}",
+                    grant.token()
+                );
+            }
+        })
+        .await?
+        .ok_or("election cancelled")?;
+        let led = waiting.ok_or("candidate-b never stood")?;
         let b_result = tokio::time::timeout(Duration::from_secs(10), led).await???;
         println!("{}", b_result.ok_or("b's election cancelled")?);
 
