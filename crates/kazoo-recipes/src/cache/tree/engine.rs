@@ -16,7 +16,7 @@ use kazoo_client::{
     AddWatchMode, Client, Error, EventType, KazooState, PersistentWatch, Result, Stat, StateChange,
     Watch, WatchedEvent,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -80,6 +80,19 @@ pub(crate) enum Command {
     Close(oneshot::Sender<()>),
 }
 
+/// At most this many reads are out at once; more wait here, in order. It bounds the memory a
+/// large load takes and leaves the client's pipeline to its other users too.
+const MAX_IN_FLIGHT: usize = 1024;
+
+/// A request to send (or waiting for room).
+enum Req {
+    Data(String),
+    List(String),
+    Stat(String),
+    RootExists,
+    AddWatch,
+}
+
 /// A finished request.
 struct Done {
     epoch: u64,
@@ -125,6 +138,7 @@ pub(crate) struct Engine {
     root: String,
     shared: Arc<Shared>,
     ops: FuturesUnordered<BoxFuture<'static, Done>>,
+    backlog: VecDeque<Req>,
     watches: FuturesUnordered<BoxFuture<'static, (String, Armed, WatchedEvent)>>,
     pwatch: Option<PersistentWatch>,
     flights: HashMap<String, Flight>,
@@ -160,6 +174,7 @@ impl Engine {
             root,
             shared,
             ops: FuturesUnordered::new(),
+            backlog: VecDeque::new(),
             watches: FuturesUnordered::new(),
             pwatch,
             flights: HashMap::new(),
@@ -210,11 +225,16 @@ impl Engine {
                 Some((path, armed, ev)) = self.watches.next(), if !self.watches.is_empty() => {
                     self.on_watch(path, armed, ev);
                 }
-                Some(done) = self.ops.next(), if !self.ops.is_empty() => self.on_done(done),
+                Some(done) = self.ops.next(), if !self.ops.is_empty() => {
+                    self.on_done(done);
+                    self.refill();
+                }
             }
-            if self.ops.is_empty() {
+            if self.idle() {
                 if !self.initialized && !self.lost {
                     self.initialized = true;
+                    self.shared.write().shrink_to_fit();
+                    self.flights.shrink_to_fit();
                     self.shared.initialized.send_replace(true);
                     self.emit(TreeEvent::Initialized);
                 }
@@ -231,6 +251,7 @@ impl Engine {
         self.pwatch = None;
         self.watches = FuturesUnordered::new();
         self.ops = FuturesUnordered::new();
+        self.backlog.clear();
         self.shared.write().clear();
         self.shared.events.close();
         self.shared.faults.close();
@@ -311,7 +332,7 @@ impl Engine {
         self.send_data(path);
     }
 
-    fn send_data(&self, path: String) {
+    fn issue_data(&self, path: String) {
         bump(&self.shared.stats.data_reads);
         match self.mode {
             Mode::Persistent => {
@@ -341,7 +362,7 @@ impl Engine {
         self.send_list(path);
     }
 
-    fn send_list(&self, path: String) {
+    fn issue_list(&self, path: String) {
         bump(&self.shared.stats.child_lists);
         match self.mode {
             Mode::Persistent => {
@@ -360,13 +381,13 @@ impl Engine {
         }
     }
 
-    fn send_stat(&self, path: String) {
+    fn issue_stat(&self, path: String) {
         bump(&self.shared.stats.stat_checks);
         let f = self.client.exists(&path);
         self.push(path, async move { Out::Stat(f.await) });
     }
 
-    fn send_root_exists(&self) {
+    fn issue_root_exists(&self) {
         let f = self.client.exists_w(&self.root);
         self.push(self.root.clone(), async move {
             match f.await {
@@ -376,11 +397,64 @@ impl Engine {
         });
     }
 
-    fn add_watch(&self) {
+    fn issue_add_watch(&self) {
         let f = self
             .client
             .add_watch(&self.root, AddWatchMode::PersistentRecursive);
         self.push(self.root.clone(), async move { Out::AddWatch(f.await) });
+    }
+
+    fn send_data(&mut self, path: String) {
+        self.send(Req::Data(path));
+    }
+
+    fn send_list(&mut self, path: String) {
+        self.send(Req::List(path));
+    }
+
+    fn send_stat(&mut self, path: String) {
+        self.send(Req::Stat(path));
+    }
+
+    fn send_root_exists(&mut self) {
+        self.send(Req::RootExists);
+    }
+
+    fn add_watch(&mut self) {
+        self.send(Req::AddWatch);
+    }
+
+    /// Sends `req` now, or queues it behind the others when [`MAX_IN_FLIGHT`] are out.
+    fn send(&mut self, req: Req) {
+        if self.ops.len() >= MAX_IN_FLIGHT || !self.backlog.is_empty() {
+            self.backlog.push_back(req);
+        } else {
+            self.issue(req);
+        }
+    }
+
+    fn issue(&self, req: Req) {
+        match req {
+            Req::Data(p) => self.issue_data(p),
+            Req::List(p) => self.issue_list(p),
+            Req::Stat(p) => self.issue_stat(p),
+            Req::RootExists => self.issue_root_exists(),
+            Req::AddWatch => self.issue_add_watch(),
+        }
+    }
+
+    /// Sends queued requests, in order, while there is room.
+    fn refill(&mut self) {
+        while self.ops.len() < MAX_IN_FLIGHT {
+            let Some(req) = self.backlog.pop_front() else {
+                break;
+            };
+            self.issue(req);
+        }
+    }
+
+    fn idle(&self) -> bool {
+        self.ops.is_empty() && self.backlog.is_empty()
     }
 
     fn barrier(&self, reply: oneshot::Sender<()>) {
@@ -862,6 +936,8 @@ impl Engine {
         tracing::debug!("tree cache: full read after a session change");
         self.epoch += 1;
         self.flights.clear();
+        // Queued requests belong to the old epoch too.
+        self.backlog.clear();
         self.watches = FuturesUnordered::new();
         if self.mode == Mode::Persistent {
             self.pwatch = None;

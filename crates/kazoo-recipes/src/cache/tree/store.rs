@@ -245,6 +245,12 @@ impl Store {
         out
     }
 
+    /// Gives back the room a load left unused (the arena grows by doubling).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.free.shrink_to_fit();
+    }
+
     /// Forgets everything.
     pub(crate) fn clear(&mut self) {
         self.nodes.clear();
