@@ -105,7 +105,7 @@ impl NodeTrackerBuilder {
         self
     }
 
-    /// Whether JSON-looking text is decoded as [`Value::Json`] (zktools' `use_json`; needs
+    /// Whether JSON-looking text is decoded as `Value::Json` (zktools' `use_json`; needs
     /// the `json` feature, ignored without it). Default `false`.
     pub fn json(mut self, yes: bool) -> Self {
         self.json = yes;

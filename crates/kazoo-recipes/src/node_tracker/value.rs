@@ -14,7 +14,7 @@ use std::str::FromStr;
 /// [`Bool`](Value::Bool), `none`/`null` (any case) [`Null`](Value::Null), `YYYY-MM-DD` a
 /// [`Date`](Value::Date), an ISO 8601 date-time (`T` or space, optional fraction, `Z`, an
 /// offset or none for UTC) a [`DateTime`](Value::DateTime); with JSON enabled, text that
-/// starts with `{` or `[` and ends with `}` or `]` and parses is [`Json`](Value::Json).
+/// starts with `{` or `[` and ends with `}` or `]` and parses is `Json` (feature `json`).
 /// Anything else is [`Text`](Value::Text), and data that is not UTF-8 is
 /// [`Bytes`](Value::Bytes).
 ///
@@ -118,7 +118,7 @@ impl fmt::Display for Decimal {
 }
 
 impl Value {
-    /// Decodes a node's data; `json` turns JSON-looking text into [`Value::Json`] (it needs
+    /// Decodes a node's data; `json` turns JSON-looking text into `Value::Json` (it needs
     /// the `json` feature and is ignored without it).
     pub fn decode(data: &[u8], json: bool) -> Value {
         let Ok(text) = std::str::from_utf8(data) else {
