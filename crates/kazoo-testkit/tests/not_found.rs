@@ -8,6 +8,8 @@ use kazoo_testkit::{Ensemble, TestkitError, ZkServer};
 fn missing_zookeeper_says_how_to_install_it() {
     let empty = tempfile::tempdir().unwrap();
     std::env::remove_var("ZOOKEEPER_CLASSPATH");
+    // The shared server must be started by this process here, not borrowed from outside.
+    std::env::remove_var(kazoo_testkit::SHARED_SERVER_ENV);
     std::env::set_var("ZOOKEEPER_PATH", empty.path());
     let err = ZkServer::start().unwrap_err();
     assert!(matches!(err, TestkitError::ZooKeeperNotFound(_)), "{err:?}");
