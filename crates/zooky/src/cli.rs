@@ -58,6 +58,24 @@ pub struct GlobalOpts {
     #[arg(long, global = true, env = "ZOOKY_PROFILE", value_name = "NAME")]
     pub profile: Option<String>,
 
+    /// Connect over TLS, trusting the CA certificates of this PEM file (the server's
+    /// `secureClientPort`). Also `tls.ca` in a profile.
+    #[arg(long, global = true, value_name = "PEM")]
+    pub tls_ca: Option<std::path::PathBuf>,
+
+    /// Client certificate chain (PEM) for mutual TLS; needs --tls-key.
+    #[arg(long, global = true, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// Private key (PEM) of --tls-cert. Never printed.
+    #[arg(long, global = true, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
+    /// Accept a server certificate that does not name the host connected to (the chain is
+    /// still checked against the CA).
+    #[arg(long, global = true)]
+    pub tls_no_verify_hostname: bool,
+
     /// Print one JSON document per command instead of text (`watch` prints one per event).
     #[arg(long, global = true)]
     pub json: bool,

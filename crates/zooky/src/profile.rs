@@ -55,6 +55,24 @@ pub struct Profile {
     pub auth: Vec<AuthEntry>,
     /// Default root of the `locks` commands.
     pub lock_root: Option<String>,
+    /// TLS to the servers' `secureClientPort`.
+    pub tls: Option<TlsProfile>,
+}
+
+/// The `tls` table of a profile: file paths of PEM material and the checks to make.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsProfile {
+    /// CA certificates to trust (PEM).
+    pub ca: Option<std::path::PathBuf>,
+    /// Client certificate chain for mutual TLS (PEM).
+    pub cert: Option<std::path::PathBuf>,
+    /// Its private key (PEM).
+    pub key: Option<std::path::PathBuf>,
+    /// Check that the certificate names the host (default true).
+    pub verify_hostname: Option<bool>,
+    /// Server name to check and send as SNI instead of the connect string's host.
+    pub server_name: Option<String>,
 }
 
 /// A credential of a profile's `auth` list.

@@ -12,6 +12,9 @@ pub async fn connect(s: &Settings) -> anyhow::Result<Client> {
         .connect_timeout(s.timeout)
         .request_timeout(s.timeout)
         .session_timeout(s.session_timeout);
+    if let Some(tls) = &s.tls {
+        builder = builder.tls(tls.clone());
+    }
     for cred in &s.auth {
         builder = builder.auth(&cred.scheme, cred.secret_bytes());
     }

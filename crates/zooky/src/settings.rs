@@ -31,6 +31,8 @@ pub struct Settings {
     pub auth: Vec<Credential>,
     /// Default root of the `locks` commands.
     pub lock_root: String,
+    /// TLS settings, when the run connects over TLS.
+    pub tls: Option<kazoo::tls::TlsConfig>,
 }
 
 /// Where a global option's value came from, for precedence.
@@ -83,13 +85,48 @@ pub fn resolve(opts: &GlobalOpts, matches: &ArgMatches) -> anyhow::Result<Settin
         None => DEFAULT_LOCK_ROOT.to_owned(),
     };
 
+    let tls = tls_config(opts, profile.tls.unwrap_or_default())?;
+
     Ok(Settings {
         hosts,
         timeout,
         session_timeout,
         auth,
         lock_root,
+        tls,
     })
+}
+
+/// TLS from the flags, falling back on the profile's `tls` table field by field; `None` when
+/// neither names a CA or a client certificate.
+fn tls_config(
+    opts: &GlobalOpts,
+    profile: profile::TlsProfile,
+) -> anyhow::Result<Option<kazoo::tls::TlsConfig>> {
+    let ca = opts.tls_ca.clone().or(profile.ca);
+    let cert = opts.tls_cert.clone().or(profile.cert);
+    let key = opts.tls_key.clone().or(profile.key);
+    if ca.is_none() && cert.is_none() && key.is_none() {
+        return Ok(None);
+    }
+    let mut tls = kazoo::tls::TlsConfig::new();
+    if let Some(ca) = ca {
+        tls = tls.ca_file(ca);
+    }
+    match (cert, key) {
+        (Some(cert), Some(key)) => tls = tls.client_cert_files(cert, key),
+        (None, None) => {}
+        _ => return Err(usage("TLS needs both a client certificate and its key")),
+    }
+    let verify_hostname = !opts.tls_no_verify_hostname && profile.verify_hostname.unwrap_or(true);
+    tls = tls.verify_hostname(verify_hostname);
+    if let Some(name) = profile.server_name {
+        tls = tls.server_name(name);
+    }
+    // Read the files now so a wrong path is a usage error, not a connect timeout.
+    tls.connector()
+        .map_err(|e| usage(format!("TLS settings: {e}")))?;
+    Ok(Some(tls))
 }
 
 /// The client's `Config` errors already say "configuration error: ..."; the prefix adds nothing
