@@ -49,8 +49,7 @@ fn tls_flags_and_profile_reach_a_secure_port() {
     )
     .unwrap();
     let out =
-        run(&mut command(&["--profile", "secure", "get", "/zooky-tls"])
-            .env("ZOOKY_CONFIG", &profiles));
+        run(command(&["--profile", "secure", "get", "/zooky-tls"]).env("ZOOKY_CONFIG", &profiles));
     assert_eq!(out.ok(), "over-tls");
 
     // A CA that did not sign the server's certificate: refused, exit 1, a TLS message.
