@@ -300,21 +300,38 @@ pub fn w6_ready() -> Mem {
     after
 }
 
-/// RSS and live heap at one instant.
+/// RSS and live heap at one instant, and the heap's peak since the previous reading.
 #[derive(Debug, Clone, Copy)]
 pub struct Mem {
     /// Resident set size, bytes.
     pub rss: u64,
     /// Live heap, bytes.
     pub heap: u64,
+    /// Highest live heap the sampler saw since the previous reading.
+    pub heap_peak: u64,
 }
 
+static HEAP_PEAK: AtomicU64 = AtomicU64::new(0);
+
 impl Mem {
-    /// Reads both now.
+    /// Reads both now, and starts (once) the background sampler of the heap's peak.
     pub fn now() -> Mem {
+        static SAMPLER: std::sync::Once = std::sync::Once::new();
+        SAMPLER.call_once(|| {
+            // A millisecond sampler: the allocator wrapper keeps no high-water mark itself.
+            let _ = std::thread::Builder::new()
+                .name("heap-peak".into())
+                .spawn(|| loop {
+                    HEAP_PEAK.fetch_max(crate::heap_bytes(), Relaxed);
+                    std::thread::sleep(Duration::from_millis(1));
+                });
+        });
+        let heap = crate::heap_bytes();
+        let heap_peak = HEAP_PEAK.swap(heap, Relaxed).max(heap);
         Mem {
             rss: rss_bytes(),
-            heap: crate::heap_bytes(),
+            heap,
+            heap_peak,
         }
     }
 }
@@ -328,6 +345,7 @@ pub fn w6_outcome(before: Mem, after: Mem, events: u64, last_ns: u64) -> Outcome
         rss_after: Some(after.rss),
         heap_before: Some(before.heap),
         heap_after: Some(after.heap),
+        heap_peak: Some(after.heap_peak),
         last_event_ns: Some(last_ns),
         items: Some(events),
         ..Outcome::default()

@@ -63,6 +63,7 @@ pub const METRICS: &[(&str, &str, bool)] = &[
     ("load_ms", "load ms", false),
     ("bytes_per_node", "RSS B/node", false),
     ("heap_per_node", "heap B/node", false),
+    ("heap_peak_mib", "peak heap MiB", false),
 ];
 
 fn blank(kind: &str, rep: usize, mode: &str, workload: &str, client: &str) -> Record {
@@ -185,6 +186,9 @@ pub fn run(
             }
             m.insert("peak_rss_mib".into(), mib);
         }
+    }
+    if let Some(p) = o.heap_peak {
+        m.insert("heap_peak_mib".into(), p as f64 / (1024.0 * 1024.0));
     }
     if let Some(s) = server {
         if s.requests > 0 {

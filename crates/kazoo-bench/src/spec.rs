@@ -159,6 +159,9 @@ pub struct Outcome {
     /// Live heap bytes with the watches registered / the cache loaded.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub heap_after: Option<u64>,
+    /// Peak live heap bytes of the process (Rust clients).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub heap_peak: Option<u64>,
     /// W6: monotonic ns when the last notification arrived.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub last_event_ns: Option<u64>,

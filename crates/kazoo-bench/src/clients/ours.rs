@@ -158,6 +158,7 @@ async fn w7(c: &Ours, spec: &RunSpec) -> Result<Outcome> {
         rss_after: Some(after.rss),
         heap_before: Some(before.heap),
         heap_after: Some(after.heap),
+        heap_peak: Some(after.heap_peak),
         items: Some(nodes),
         ..Outcome::default()
     })
