@@ -22,7 +22,8 @@ SERVER MODES
           other work: the client's own cost is what is measured. Its own CPU time per request is
           recorded, to show it is not the limit.
   real    A real ZooKeeper (standalone, forceSync=no) started by kazoo-testkit. On this machine
-          the server caps every client, so these figures show that the client never is the limit.
+          the server caps every client; these figures show whether a client ever becomes the
+          limit (on 2 cores the client also competes with the JVM for CPU).
 
 CLIENTS (ids for --clients)
   kazoo-rs/ct, kazoo-rs/mt    ours, async, on a current-thread / multi-thread tokio runtime
