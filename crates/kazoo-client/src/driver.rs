@@ -503,7 +503,7 @@ impl Driver {
             path: server_path.to_owned(),
             watcher_type: WatcherType::Any,
         });
-        let mut frame = BytesMut::new();
+        let mut frame = BytesMut::with_capacity(req.encoded_len());
         if req.encode_frame(0, &mut frame).is_err() {
             return;
         }
@@ -542,7 +542,7 @@ impl Driver {
             path: server_path.clone(),
             watcher_type: wire,
         });
-        let mut frame = BytesMut::new();
+        let mut frame = BytesMut::with_capacity(req.encoded_len());
         if let Err(e) = req.encode_frame(0, &mut frame) {
             let _ = reply.send(Err(Error::Protocol(e.to_string())));
             return;

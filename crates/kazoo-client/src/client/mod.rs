@@ -657,7 +657,8 @@ impl Client {
     pub(crate) fn call(&self, req: kazoo_proto::Request, watch: Option<WatchSpec>) -> Call {
         let op = req.op_code();
         let span = tracing::debug_span!("zk_request", op = ?op, path = req.path().unwrap_or(""));
-        let mut frame = BytesMut::new();
+        // Sized once so encoding never reallocates; `freeze` then hands the same allocation on.
+        let mut frame = BytesMut::with_capacity(req.encoded_len());
         if let Err(e) = req.encode_frame(0, &mut frame) {
             return Call::failed(op, Error::Protocol(e.to_string()));
         }
