@@ -74,6 +74,12 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
     if b[len - 1] == b'/' && !sequential {
         return Err(PathError::TrailingSlash);
     }
+    // Almost every path is printable ASCII with no empty or dot segment: one byte scan proves
+    // it valid. Anything else (non-ASCII, controls, `//`, `/.`) takes the exact checks below,
+    // which also produce the error.
+    if is_plain_ascii(b) {
+        return Ok(());
+    }
     let at = |i: usize| -> Option<u8> {
         match i.cmp(&len) {
             std::cmp::Ordering::Less => Some(b[i]),
@@ -103,6 +109,20 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
         last = c;
     }
     Ok(())
+}
+
+/// True when every byte after the leading `/` is printable ASCII (`0x20..=0x7E`, which no rule
+/// forbids) and no `/` is followed by `/` or `.`: the only ways an ASCII path can fail once the
+/// empty, relative and trailing-slash cases are out.
+fn is_plain_ascii(b: &[u8]) -> bool {
+    let mut prev = b'/';
+    for &c in &b[1..] {
+        if !(0x20..0x7F).contains(&c) || (prev == b'/' && (c == b'/' || c == b'.')) {
+            return false;
+        }
+        prev = c;
+    }
+    true
 }
 
 /// The server's forbidden ranges, stated on UTF-16 code units: surrogates (U+D800 to U+DFFF)
