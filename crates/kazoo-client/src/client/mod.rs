@@ -29,8 +29,10 @@ use kazoo_proto::{Acl, ErrorCode, OpCode, Reader, Response};
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::Instrument;
@@ -656,7 +658,13 @@ impl Client {
     /// reply.
     pub(crate) fn call(&self, req: kazoo_proto::Request, watch: Option<WatchSpec>) -> Call {
         let op = req.op_code();
-        let span = tracing::debug_span!("zk_request", op = ?op, path = req.path().unwrap_or(""));
+        // Building a span and entering it on every poll costs even with no subscriber, so a
+        // request only gets one when someone listens at debug level.
+        let span = if tracing::enabled!(tracing::Level::DEBUG) {
+            tracing::debug_span!("zk_request", op = ?op, path = req.path().unwrap_or(""))
+        } else {
+            tracing::Span::none()
+        };
         // Sized once so encoding never reallocates; `freeze` then hands the same allocation on.
         let mut frame = BytesMut::with_capacity(req.encoded_len());
         if let Err(e) = req.encode_frame(0, &mut frame) {
@@ -741,25 +749,13 @@ impl Call {
     }
 
     /// The raw reply (any error code), or a client-side failure.
-    pub(crate) async fn raw(self) -> Result<RawReply> {
-        let rx = self.rx?;
-        let span = self.span;
-        let fut = async move {
-            let r = match self.deadline {
-                Some(d) => match tokio::time::timeout_at(d, rx).await {
-                    Ok(r) => r,
-                    Err(_) => return Err(Error::Timeout),
-                },
-                None => rx.await,
-            };
-            let r = r.unwrap_or(Err(Error::Closed));
-            match &r {
-                Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
-                Err(e) => tracing::debug!(error = %e, "failed"),
-            }
-            r
-        };
-        fut.instrument(span).await
+    pub(crate) fn raw(self) -> RawCall {
+        RawCall {
+            rx: Some(self.rx),
+            deadline: self.deadline,
+            sleep: None,
+            span: self.span,
+        }
     }
 
     /// The decoded reply; a non-zero error code becomes the matching [`Error`] naming `path`.
@@ -767,6 +763,55 @@ impl Call {
         let op = self.op;
         let raw = self.raw().await?;
         decode(op, raw, path)
+    }
+}
+
+/// Waits for a [`Call`]'s raw reply. Written by hand instead of `async` + `Timeout` +
+/// `Instrumented` so that a request without a timeout carries no timer and the future stays
+/// small; the timer is only created (boxed) on the first poll of a call that has a deadline.
+pub(crate) struct RawCall {
+    /// Taken when the result is returned.
+    rx: Option<std::result::Result<oneshot::Receiver<Result<RawReply>>, Error>>,
+    deadline: Option<tokio::time::Instant>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    span: tracing::Span,
+}
+
+impl Future for RawCall {
+    type Output = Result<RawReply>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<RawReply>> {
+        let this = &mut *self;
+        let rx = match this.rx.as_mut() {
+            Some(Ok(rx)) => rx,
+            Some(Err(_)) => match this.rx.take() {
+                Some(Err(e)) => return Poll::Ready(Err(e)),
+                _ => return Poll::Ready(Err(Error::Closed)),
+            },
+            None => return Poll::Ready(Err(Error::Closed)),
+        };
+        let _entered = (!this.span.is_none()).then(|| this.span.enter());
+        // The reply first, like `tokio::time::timeout`: one that is already there wins over
+        // an expired deadline.
+        if let Poll::Ready(r) = Pin::new(rx).poll(cx) {
+            this.rx = None;
+            let r = r.unwrap_or(Err(Error::Closed));
+            match &r {
+                Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
+                Err(e) => tracing::debug!(error = %e, "failed"),
+            }
+            return Poll::Ready(r);
+        }
+        if let Some(d) = this.deadline {
+            let sleep = this
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
+            if sleep.as_mut().poll(cx).is_ready() {
+                this.rx = None;
+                return Poll::Ready(Err(Error::Timeout));
+            }
+        }
+        Poll::Pending
     }
 }
 
