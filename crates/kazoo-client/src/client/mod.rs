@@ -679,7 +679,10 @@ impl Client {
                 },
             );
         }
-        let Some(gate) = self.gate() else {
+        // Borrowed under the read lock rather than cloned: no reference-count traffic per
+        // request. `Gate::send` never touches this lock.
+        let gate_slot = self.inner.gate.read().unwrap_or_else(|e| e.into_inner());
+        let Some(gate) = gate_slot.as_ref() else {
             return Call::failed(op, Error::Closed);
         };
         // The per-request timeout counts from the call, also while it waits for the bound

@@ -191,13 +191,20 @@ impl Client {
         let prepared = self
             .server_path(path, mode.is_sequential())
             .and_then(|sp| opts.request(sp, data, &self.inner.default_acl, with_stat));
-        let call = prepared.clone().map(|req| self.call(req, None));
-        let makepath = opts.is_makepath();
-        let acl = opts.acl_or(&self.inner.default_acl).to_vec();
+        // Only a makepath create may send the request again (after creating the parents), so
+        // only it keeps a copy of the request and the ACL.
+        let (call, retry) = match prepared {
+            Ok(req) => {
+                let retry = opts
+                    .is_makepath()
+                    .then(|| (req.clone(), opts.acl_or(&self.inner.default_acl).to_vec()));
+                (Ok(self.call(req, None)), retry)
+            }
+            Err(e) => (Err(e), None),
+        };
         async move {
-            let req = prepared?;
             let mut resp = call?.response(&user_path).await;
-            if makepath && matches!(resp, Err(Error::NoNode { .. })) {
+            if let Some((req, acl)) = retry.filter(|_| matches!(resp, Err(Error::NoNode { .. }))) {
                 if let Some(parent) = kazoo_proto::path::parent(&user_path) {
                     // Boxed: ensure_path creates nodes itself, and the two future types would
                     // otherwise contain each other.
