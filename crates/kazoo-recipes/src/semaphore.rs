@@ -9,7 +9,7 @@ mod blocking;
 
 pub use blocking::{BlockingSemaphore, BlockingSemaphoreGuard};
 
-use crate::fencing::{FencingToken, Grant, GrantOptions, LostReason, LostSignal};
+use crate::fencing::{FencingToken, Grant, GrantOptions, LostReason};
 use crate::lock::contender::{delete_until_gone, join, new_uuid, NodeCleanup};
 use crate::lock::wait::{is_transient, Waiter};
 use crate::lock::{Lock, LockError, LockOptions};
@@ -640,35 +640,24 @@ impl fmt::Debug for SemaphoreGuard {
 }
 
 impl SemaphoreGuard {
-    /// The fencing token of this lease (its node's creation zxid).
-    pub fn token(&self) -> FencingToken {
-        self.grant.token()
-    }
-
-    /// The grant: token, lost signal, guarded transactions.
+    /// The grant: token, lost signal, guarded transactions. The guard also dereferences to
+    /// it, so `guard.token()`, `guard.lost_signal()`, `guard.is_lost()` and
+    /// `guard.node_path()` (the lease node) read the grant directly.
     pub fn grant(&self) -> &Grant {
         &self.grant
-    }
-
-    /// The lost signal of this lease.
-    pub fn lost_signal(&self) -> LostSignal {
-        self.grant.lost_signal()
-    }
-
-    /// True once the lost signal fired.
-    pub fn is_lost(&self) -> bool {
-        self.grant.is_lost()
-    }
-
-    /// The lease node (chroot-relative path).
-    pub fn node_path(&self) -> &str {
-        self.grant.node_path()
     }
 
     /// Gives the lease back and waits until its node is deleted.
     pub async fn release(mut self) -> Result<(), LockError> {
         self.done = true;
         self.inner.release(Some(self.generation)).await.map(|_| ())
+    }
+}
+
+impl std::ops::Deref for SemaphoreGuard {
+    type Target = Grant;
+    fn deref(&self) -> &Grant {
+        &self.grant
     }
 }
 

@@ -2,7 +2,7 @@
 //! Call them from plain threads, not from async code (tokio forbids blocking its workers).
 
 use super::{Lock, LockError, LockGuard, LockOptions, ReadLock, WriteLock};
-use crate::fencing::{FencingToken, Grant, LostSignal};
+use crate::fencing::Grant;
 use kazoo_client::blocking::Client;
 use std::ops::Deref;
 use std::time::Duration;
@@ -254,30 +254,18 @@ pub struct BlockingLockGuard {
     rt: Handle,
 }
 
-impl BlockingLockGuard {
-    /// See [`LockGuard::token`].
-    pub fn token(&self) -> FencingToken {
-        self.inner.token()
-    }
-
-    /// See [`LockGuard::grant`].
-    pub fn grant(&self) -> &Grant {
+impl std::ops::Deref for BlockingLockGuard {
+    type Target = Grant;
+    fn deref(&self) -> &Grant {
         self.inner.grant()
     }
+}
 
-    /// See [`LockGuard::lost_signal`]; [`LostSignal::wait_blocking`] waits for it.
-    pub fn lost_signal(&self) -> LostSignal {
-        self.inner.lost_signal()
-    }
-
-    /// See [`LockGuard::is_lost`].
-    pub fn is_lost(&self) -> bool {
-        self.inner.is_lost()
-    }
-
-    /// See [`LockGuard::node_path`].
-    pub fn node_path(&self) -> &str {
-        self.inner.node_path()
+impl BlockingLockGuard {
+    /// See [`LockGuard::grant`]; the guard dereferences to the grant too
+    /// ([`crate::fencing::LostSignal::wait_blocking`] waits for its lost signal).
+    pub fn grant(&self) -> &Grant {
+        self.inner.grant()
     }
 
     /// See [`LockGuard::release`].

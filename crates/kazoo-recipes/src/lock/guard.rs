@@ -3,7 +3,7 @@
 
 use super::contender::Core;
 use super::LockError;
-use crate::fencing::{FencingToken, Grant, LostSignal};
+use crate::fencing::Grant;
 use std::fmt;
 use std::sync::Arc;
 use tokio::runtime::Handle;
@@ -59,29 +59,11 @@ impl LockGuard {
         }
     }
 
-    /// The fencing token of this grant (our node's creation zxid).
-    pub fn token(&self) -> FencingToken {
-        self.grant.token()
-    }
-
-    /// The grant: token, lost signal, guarded transactions.
+    /// The grant: token, lost signal, guarded transactions. The guard also dereferences to
+    /// it, so `guard.token()`, `guard.lost_signal()`, `guard.is_lost()` and
+    /// `guard.node_path()` (our contender node) read the grant directly.
     pub fn grant(&self) -> &Grant {
         &self.grant
-    }
-
-    /// The lost signal of this grant.
-    pub fn lost_signal(&self) -> LostSignal {
-        self.grant.lost_signal()
-    }
-
-    /// True once the lost signal fired.
-    pub fn is_lost(&self) -> bool {
-        self.grant.is_lost()
-    }
-
-    /// Our contender node (chroot-relative path).
-    pub fn node_path(&self) -> &str {
-        self.grant.node_path()
     }
 
     /// Releases the lock: the lost signal fires with `Released`, then our node is deleted
@@ -89,6 +71,13 @@ impl LockGuard {
     pub async fn release(mut self) -> Result<(), LockError> {
         self.done = true;
         self.core.release(Some(self.generation)).await.map(|_| ())
+    }
+}
+
+impl std::ops::Deref for LockGuard {
+    type Target = Grant;
+    fn deref(&self) -> &Grant {
+        &self.grant
     }
 }
 

@@ -2,7 +2,7 @@
 //! runtime. Call it from plain threads, not from async code.
 
 use super::{Semaphore, SemaphoreGuard, SemaphoreOptions};
-use crate::fencing::{FencingToken, Grant, LostSignal};
+use crate::fencing::Grant;
 use crate::lock::LockError;
 use kazoo_client::blocking::Client;
 use std::time::Duration;
@@ -110,25 +110,17 @@ pub struct BlockingSemaphoreGuard {
     rt: Handle,
 }
 
-impl BlockingSemaphoreGuard {
-    /// See [`SemaphoreGuard::token`].
-    pub fn token(&self) -> FencingToken {
-        self.inner.token()
-    }
-
-    /// See [`SemaphoreGuard::grant`].
-    pub fn grant(&self) -> &Grant {
+impl std::ops::Deref for BlockingSemaphoreGuard {
+    type Target = Grant;
+    fn deref(&self) -> &Grant {
         self.inner.grant()
     }
+}
 
-    /// See [`SemaphoreGuard::lost_signal`].
-    pub fn lost_signal(&self) -> LostSignal {
-        self.inner.lost_signal()
-    }
-
-    /// See [`SemaphoreGuard::node_path`].
-    pub fn node_path(&self) -> &str {
-        self.inner.node_path()
+impl BlockingSemaphoreGuard {
+    /// See [`SemaphoreGuard::grant`]; the guard dereferences to the grant too.
+    pub fn grant(&self) -> &Grant {
+        self.inner.grant()
     }
 
     /// See [`SemaphoreGuard::release`].
