@@ -7,8 +7,9 @@
 use crate::client::Permit;
 use crate::error::{Error, Result};
 use crate::hosts::{resolve_all, HostList};
+use crate::reply::ReplyTx;
 use crate::session::watches::{WatchKind, WatcherId};
-use crate::session::{Output, RawReply, Request, SessionConfig, SessionCore};
+use crate::session::{Output, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
 use crate::watch::WatchedEvent;
@@ -37,7 +38,7 @@ pub(crate) enum Sink {
 /// Carried with each request through the core and handed back with its reply.
 #[derive(Debug)]
 pub(crate) struct Token {
-    pub reply: oneshot::Sender<Result<RawReply>>,
+    pub reply: ReplyTx,
     pub sink: Option<(WatcherId, Sink)>,
     /// The request's place under the bound on outstanding requests (none for the task's
     /// own requests); given back when the token is dropped.
@@ -53,7 +54,7 @@ pub(crate) enum Command {
     AddAuth {
         scheme: String,
         credential: Vec<u8>,
-        reply: oneshot::Sender<Result<RawReply>>,
+        reply: ReplyTx,
     },
     /// A persistent watch handle was dropped.
     DropWatcher {
@@ -507,7 +508,7 @@ impl Driver {
         if req.encode_frame(0, &mut frame).is_err() {
             return;
         }
-        let (reply, _rx) = oneshot::channel();
+        let (reply, _rx) = crate::reply::channel();
         self.core.submit(
             now,
             Request {
@@ -548,7 +549,7 @@ impl Driver {
             return;
         }
         // The server answers for us; the caller maps NoWatcher itself.
-        let (tx, rx) = oneshot::channel();
+        let (tx, rx) = crate::reply::channel();
         self.core.submit(
             now,
             Request {
@@ -564,11 +565,10 @@ impl Driver {
         );
         tokio::spawn(async move {
             let r = match rx.await {
-                Ok(Ok(raw)) if raw.err == kazoo_proto::ErrorCode::Ok => Ok(told),
-                Ok(Ok(raw)) if raw.err == kazoo_proto::ErrorCode::NoWatcher && told > 0 => Ok(told),
-                Ok(Ok(raw)) => Err(Error::from_code(raw.err, "")),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err(Error::Closed),
+                Ok(raw) if raw.err == kazoo_proto::ErrorCode::Ok => Ok(told),
+                Ok(raw) if raw.err == kazoo_proto::ErrorCode::NoWatcher && told > 0 => Ok(told),
+                Ok(raw) => Err(Error::from_code(raw.err, "")),
+                Err(e) => Err(e),
             };
             let _ = reply.send(r);
         });
@@ -627,7 +627,7 @@ impl Driver {
                             self.sinks.insert(id, sink);
                         }
                     }
-                    let _ = token.reply.send(result);
+                    token.reply.send(result);
                     if let Some(id) = orphan {
                         self.forget_orphan(id);
                     }

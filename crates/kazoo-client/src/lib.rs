@@ -39,6 +39,7 @@ mod driver;
 pub mod error;
 pub mod hosts;
 pub mod ops;
+mod reply;
 pub mod retry;
 pub mod sasl;
 pub mod session;

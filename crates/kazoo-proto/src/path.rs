@@ -115,14 +115,14 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
 /// forbids) and no `/` is followed by `/` or `.`: the only ways an ASCII path can fail once the
 /// empty, relative and trailing-slash cases are out.
 fn is_plain_ascii(b: &[u8]) -> bool {
-    let mut prev = b'/';
+    // Branch-free per byte: paths are short, and this runs on every request.
+    let mut bad = false;
+    let mut prev_slash = true;
     for &c in &b[1..] {
-        if !(0x20..0x7F).contains(&c) || (prev == b'/' && (c == b'/' || c == b'.')) {
-            return false;
-        }
-        prev = c;
+        bad |= !(0x20..0x7F).contains(&c) | (prev_slash & ((c == b'/') | (c == b'.')));
+        prev_slash = c == b'/';
     }
-    true
+    !bad
 }
 
 /// The server's forbidden ranges, stated on UTF-16 code units: surrogates (U+D800 to U+DFFF)

@@ -102,6 +102,51 @@ impl Encode for Stat {
     }
 }
 
+impl Stat {
+    /// Decodes a stat from the first [`Stat::LEN`] bytes of `b` with one length check (the
+    /// fast path of clients decoding replies straight from a frame).
+    ///
+    /// ```
+    /// use kazoo_proto::{Encode, Stat};
+    /// let stat = Stat { version: 3, ..Stat::default() };
+    /// let mut b = bytes::BytesMut::new();
+    /// stat.encode(&mut b);
+    /// assert_eq!(Stat::from_slice(&b).unwrap(), stat);
+    /// assert!(Stat::from_slice(&b[..10]).is_err());
+    /// ```
+    pub fn from_slice(b: &[u8]) -> Result<Stat, DecodeError> {
+        let Some(b) = b.get(..Self::LEN) else {
+            return Err(DecodeError::Truncated {
+                needed: Self::LEN,
+                remaining: b.len(),
+            });
+        };
+        let i64_at = |o: usize| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[o..o + 8]);
+            i64::from_be_bytes(x)
+        };
+        let i32_at = |o: usize| {
+            let mut x = [0u8; 4];
+            x.copy_from_slice(&b[o..o + 4]);
+            i32::from_be_bytes(x)
+        };
+        Ok(Stat {
+            czxid: i64_at(0),
+            mzxid: i64_at(8),
+            ctime: i64_at(16),
+            mtime: i64_at(24),
+            version: i32_at(32),
+            cversion: i32_at(36),
+            aversion: i32_at(40),
+            ephemeral_owner: i64_at(44),
+            data_length: i32_at(52),
+            num_children: i32_at(56),
+            pzxid: i64_at(60),
+        })
+    }
+}
+
 impl Decode for Stat {
     fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
         if r.remaining() < Self::LEN {

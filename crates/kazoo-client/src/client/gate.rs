@@ -193,12 +193,10 @@ mod tests {
     use crate::session::Request;
     use bytes::Bytes;
     use kazoo_proto::OpCode;
-    use tokio::sync::oneshot;
-
-    type Reply = oneshot::Receiver<crate::Result<crate::session::RawReply>>;
+    type Reply = crate::reply::ReplyRx;
 
     fn request(tag: u8) -> (Command, Reply) {
-        let (reply, rx) = oneshot::channel();
+        let (reply, rx) = crate::reply::channel();
         let cmd = Command::Request(Request {
             op: OpCode::GetData,
             frame: Bytes::from(vec![tag]),
@@ -234,7 +232,7 @@ mod tests {
             gate.send(cmd).unwrap();
         }
         // Auth keeps its place behind the waiting requests.
-        let (reply, _auth) = oneshot::channel();
+        let (reply, _auth) = crate::reply::channel();
         gate.send(Command::AddAuth {
             scheme: "digest".into(),
             credential: b"a:b".to_vec(),
@@ -272,7 +270,7 @@ mod tests {
         // The I/O task ends: what it held is dropped, the waiting request fails.
         drop(rx);
         assert_eq!(gate.counts(), (0, 0));
-        assert!(r2.try_recv().is_err());
+        assert!(r2.is_finished());
         let (third, _r3) = request(3);
         assert!(gate.send(third).is_err());
         assert_eq!(gate.counts(), (0, 0));
@@ -295,7 +293,7 @@ mod tests {
         gate.send(first).unwrap();
         gate.send(second).unwrap();
         gate.fail_waiting();
-        assert!(r2.try_recv().is_err());
+        assert!(r2.is_finished());
         drop(drain(&mut rx));
         assert_eq!(gate.counts(), (0, 0));
     }

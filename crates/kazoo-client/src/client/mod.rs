@@ -9,30 +9,29 @@
 //! order (see `gate`).
 
 mod builder;
+mod call;
 mod gate;
 
 pub use builder::ClientBuilder;
+pub(crate) use call::{seal, Call, ErrPath, WatchSpec};
 pub(crate) use gate::Permit;
 
-use crate::driver::{Command, Driver, DriverConfig, Shared, Sink, Token};
+use crate::driver::{Command, Driver, DriverConfig, Shared};
 use crate::error::{Error, Result};
 use crate::hosts::HostList;
 use crate::sasl::SaslCredentials;
-use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
-use crate::session::{RawReply, Request, SessionConfig};
+use crate::session::watches::WatcherId;
+use crate::session::{RawReply, SessionConfig};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::TlsConnector;
-use bytes::BytesMut;
 use futures::Stream;
 use gate::Gate;
 use kazoo_proto::{Acl, ErrorCode, OpCode, Reader, Response};
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::Instrument;
@@ -652,169 +651,6 @@ impl Client {
                 .to_owned(),
             None => server_path.to_owned(),
         }
-    }
-
-    /// Encodes `req` and hands it to the I/O task now; the returned [`Call`] waits for the
-    /// reply.
-    pub(crate) fn call(&self, req: kazoo_proto::Request, watch: Option<WatchSpec>) -> Call {
-        let op = req.op_code();
-        // Building a span and entering it on every poll costs even with no subscriber, so a
-        // request only gets one when someone listens at debug level.
-        let span = if tracing::enabled!(tracing::Level::DEBUG) {
-            tracing::debug_span!("zk_request", op = ?op, path = req.path().unwrap_or(""))
-        } else {
-            tracing::Span::none()
-        };
-        // Sized once so encoding never reallocates; `freeze` then hands the same allocation on.
-        let mut frame = BytesMut::with_capacity(req.encoded_len());
-        if let Err(e) = req.encode_frame(0, &mut frame) {
-            return Call::failed(op, Error::Protocol(e.to_string()));
-        }
-        if frame.len() - 4 > self.inner.max_request_size {
-            return Call::failed(
-                op,
-                Error::TooLarge {
-                    size: frame.len() - 4,
-                    limit: self.inner.max_request_size,
-                },
-            );
-        }
-        // Borrowed under the read lock rather than cloned: no reference-count traffic per
-        // request. `Gate::send` never touches this lock.
-        let gate_slot = self.inner.gate.read().unwrap_or_else(|e| e.into_inner());
-        let Some(gate) = gate_slot.as_ref() else {
-            return Call::failed(op, Error::Closed);
-        };
-        // The per-request timeout counts from the call, also while it waits for the bound
-        // or a connection, not from the first poll.
-        let deadline = self
-            .inner
-            .request_timeout
-            .map(|t| tokio::time::Instant::now() + t);
-        let (reply, rx) = oneshot::channel();
-        let (registration, sink) = match watch {
-            Some(w) => (
-                Some(WatchRegistration {
-                    kind: w.kind,
-                    path: w.server_path,
-                    watcher: w.id,
-                }),
-                Some((w.id, w.sink)),
-            ),
-            None => (None, None),
-        };
-        let cmd = Command::Request(Request {
-            op,
-            frame: frame.freeze(),
-            watch: registration,
-            token: Token {
-                reply,
-                sink,
-                permit: None,
-            },
-        });
-        if gate.send(cmd).is_err() {
-            return Call::failed(op, Error::Closed);
-        }
-        Call {
-            op,
-            rx: Ok(rx),
-            deadline,
-            span,
-        }
-    }
-}
-
-/// A watch to register with a request.
-pub(crate) struct WatchSpec {
-    pub kind: WatchKind,
-    pub server_path: String,
-    pub id: WatcherId,
-    pub sink: Sink,
-}
-
-/// A request handed to the I/O task, waiting for its reply.
-pub(crate) struct Call {
-    op: OpCode,
-    rx: std::result::Result<oneshot::Receiver<Result<RawReply>>, Error>,
-    deadline: Option<tokio::time::Instant>,
-    span: tracing::Span,
-}
-
-impl Call {
-    pub(crate) fn failed(op: OpCode, e: Error) -> Call {
-        Call {
-            op,
-            rx: Err(e),
-            deadline: None,
-            span: tracing::Span::none(),
-        }
-    }
-
-    /// The raw reply (any error code), or a client-side failure.
-    pub(crate) fn raw(self) -> RawCall {
-        RawCall {
-            rx: Some(self.rx),
-            deadline: self.deadline,
-            sleep: None,
-            span: self.span,
-        }
-    }
-
-    /// The decoded reply; a non-zero error code becomes the matching [`Error`] naming `path`.
-    pub(crate) async fn response(self, path: &str) -> Result<Response> {
-        let op = self.op;
-        let raw = self.raw().await?;
-        decode(op, raw, path)
-    }
-}
-
-/// Waits for a [`Call`]'s raw reply. Written by hand instead of `async` + `Timeout` +
-/// `Instrumented` so that a request without a timeout carries no timer and the future stays
-/// small; the timer is only created (boxed) on the first poll of a call that has a deadline.
-pub(crate) struct RawCall {
-    /// Taken when the result is returned.
-    rx: Option<std::result::Result<oneshot::Receiver<Result<RawReply>>, Error>>,
-    deadline: Option<tokio::time::Instant>,
-    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
-    span: tracing::Span,
-}
-
-impl Future for RawCall {
-    type Output = Result<RawReply>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<RawReply>> {
-        let this = &mut *self;
-        let rx = match this.rx.as_mut() {
-            Some(Ok(rx)) => rx,
-            Some(Err(_)) => match this.rx.take() {
-                Some(Err(e)) => return Poll::Ready(Err(e)),
-                _ => return Poll::Ready(Err(Error::Closed)),
-            },
-            None => return Poll::Ready(Err(Error::Closed)),
-        };
-        let _entered = (!this.span.is_none()).then(|| this.span.enter());
-        // The reply first, like `tokio::time::timeout`: one that is already there wins over
-        // an expired deadline.
-        if let Poll::Ready(r) = Pin::new(rx).poll(cx) {
-            this.rx = None;
-            let r = r.unwrap_or(Err(Error::Closed));
-            match &r {
-                Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
-                Err(e) => tracing::debug!(error = %e, "failed"),
-            }
-            return Poll::Ready(r);
-        }
-        if let Some(d) = this.deadline {
-            let sleep = this
-                .sleep
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
-            if sleep.as_mut().poll(cx).is_ready() {
-                this.rx = None;
-                return Poll::Ready(Err(Error::Timeout));
-            }
-        }
-        Poll::Pending
     }
 }
 

@@ -15,7 +15,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::oneshot;
 
 /// The znode holding the dynamic configuration (never chrooted).
 const CONFIG_NODE: &str = "/zookeeper/config";
@@ -95,7 +94,7 @@ impl Client {
                 cfg.auth.push(entry);
             }
         }
-        let (reply, rx) = oneshot::channel();
+        let (reply, rx) = crate::reply::channel();
         // Ordered: requests called before this one go out without the new credentials.
         let sent = self.send_ordered(Command::AddAuth {
             scheme: scheme.to_owned(),
@@ -104,7 +103,7 @@ impl Client {
         });
         async move {
             sent?;
-            rx.await.map_err(|_| Error::Closed)??;
+            rx.await?;
             Ok(())
         }
     }

@@ -1,11 +1,19 @@
 //! create (with every mode, TTLs, makepath, returning the stat when asked) and ensure_path.
 
-use crate::client::Client;
+use super::replies;
+use crate::client::{seal, Call, Client};
 use crate::data::IntoData;
 use crate::error::{Error, Result};
-use bytes::Bytes;
-use kazoo_proto::{Acl, CreateMode, CreateRequest, CreateTtlRequest, Request, Response, Stat};
+use bytes::{BufMut, Bytes};
+use futures::future::Either;
+use kazoo_proto::{
+    Acl, CreateMode, CreateRequest, CreateTtlRequest, Encode, OpCode, Request, Response, Stat,
+};
 use std::future::Future;
+use std::pin::Pin;
+
+/// The general (makepath, TTL) create, boxed so the common create's future stays small.
+type BoxedCreate<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 use std::time::Duration;
 
 /// How to create a node (kazoo's `create` keyword arguments).
@@ -152,8 +160,14 @@ impl Client {
         data: impl IntoData,
         opts: &CreateOptions,
     ) -> impl Future<Output = Result<String>> + Send + 'static {
-        let fut = self.create_inner(path, data.into_data(), opts, false);
-        async move { fut.await.map(|(p, _)| p) }
+        let data = data.into_data();
+        match self.create_call(path, &data, opts, false) {
+            Some(call) => Either::Left(call.finish(path, self.chroot_len(), replies::created)),
+            None => {
+                let fut = self.create_inner(path, data, opts, false);
+                Either::Right(Box::pin(async move { fut.await.map(|(p, _)| p) }) as BoxedCreate<_>)
+            }
+        }
     }
 
     /// Like [`Client::create`], also returning the new node's [`Stat`] (create2; 3.5.0).
@@ -170,12 +184,69 @@ impl Client {
         data: impl IntoData,
         opts: &CreateOptions,
     ) -> impl Future<Output = Result<(String, Stat)>> + Send + 'static {
-        let fut = self.create_inner(path, data.into_data(), opts, true);
-        async move {
-            let (p, s) = fut.await?;
-            s.map(|s| (p, s))
-                .ok_or_else(|| Error::Protocol("create2 reply without a stat".into()))
+        let data = data.into_data();
+        match self.create_call(path, &data, opts, true) {
+            Some(call) => {
+                Either::Left(call.finish(path, self.chroot_len(), replies::created_with_stat))
+            }
+            None => {
+                let fut = self.create_inner(path, data, opts, true);
+                Either::Right(Box::pin(async move {
+                    let (p, s) = fut.await?;
+                    s.map(|s| (p, s))
+                        .ok_or_else(|| Error::Protocol("create2 reply without a stat".into()))
+                }) as BoxedCreate<_>)
+            }
         }
+    }
+
+    /// The common create, encoded straight from the arguments: `None` for makepath and TTL
+    /// creates, which take the general path.
+    fn create_call(
+        &self,
+        path: &str,
+        data: &Bytes,
+        opts: &CreateOptions,
+        with_stat: bool,
+    ) -> Option<Call> {
+        let mode = opts.create_mode();
+        if opts.is_makepath() || mode.is_ttl() || opts.ttl.is_some() {
+            return None;
+        }
+        let op = if mode == CreateMode::Container {
+            OpCode::CreateContainer
+        } else if with_stat {
+            OpCode::Create2
+        } else {
+            OpCode::Create
+        };
+        let acl = opts.acl_or(&self.inner.default_acl);
+        let acl_len: usize = acl.iter().map(Encode::encoded_len).sum();
+        let frame = self
+            .path_frame(op, path, mode.is_sequential(), 12 + data.len() + acl_len)
+            .and_then(|mut f| {
+                let len = i32::try_from(data.len()).map_err(|_| Error::TooLarge {
+                    size: data.len(),
+                    limit: self.inner.max_request_size,
+                })?;
+                f.put_i32(len);
+                f.put_slice(data);
+                f.put_i32(acl.len() as i32);
+                for a in acl {
+                    f.put_i32(a.perms.0);
+                    for s in [&a.id.scheme, &a.id.id] {
+                        f.put_i32(s.len() as i32);
+                        f.put_slice(s.as_bytes());
+                    }
+                }
+                f.put_i32(mode.flag());
+                seal(&mut f)?;
+                Ok(f)
+            });
+        Some(match frame {
+            Ok(f) => self.send_frame(op, f.into(), Some(path), None),
+            Err(e) => Call::failed(op, e),
+        })
     }
 
     fn create_inner(

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod create;
 pub mod multi_read;
 pub mod read;
+mod replies;
 pub mod transaction;
 pub mod watches;
 pub mod write;

@@ -1,20 +1,40 @@
 //! exists, get (getData) and get_children (getChildren / getChildren2), each with a `_w`
 //! variant that also leaves a one-shot watch.
 
-use crate::client::{Client, WatchSpec};
+use super::replies;
+use crate::client::{decode, seal, Call, Client, ErrPath, WatchSpec};
 use crate::driver::Sink;
 use crate::error::{Error, Result};
 use crate::session::watches::WatchKind;
+use crate::session::RawReply;
 use crate::watch::Watch;
+use bytes::BufMut;
 use bytes::Bytes;
-use kazoo_proto::{
-    ExistsRequest, GetChildren2Request, GetChildrenRequest, GetDataRequest, Request, Response, Stat,
-};
+use kazoo_proto::{OpCode, Response, Stat};
 use std::future::Future;
 use tokio::sync::oneshot;
 
 fn unexpected(r: Response) -> Error {
     Error::Protocol(format!("unexpected reply {r:?}"))
+}
+
+fn children(op: OpCode, raw: RawReply, path: &ErrPath, _: usize) -> Result<Vec<String>> {
+    match decode(op, raw, path.as_str())? {
+        Response::GetChildren(r) => Ok(r.children),
+        other => Err(unexpected(other)),
+    }
+}
+
+fn children_and_stat(
+    op: OpCode,
+    raw: RawReply,
+    path: &ErrPath,
+    _: usize,
+) -> Result<(Vec<String>, Stat)> {
+    match decode(op, raw, path.as_str())? {
+        Response::GetChildren2(r) => Ok((r.children, r.stat)),
+        other => Err(unexpected(other)),
+    }
 }
 
 impl Client {
@@ -36,32 +56,25 @@ impl Client {
         ))
     }
 
-    fn exists_inner(
-        &self,
-        path: &str,
-        watch: bool,
-    ) -> impl Future<Output = Result<(Option<Stat>, Option<Watch>)>> + Send + 'static {
-        let user_path = path.to_owned();
-        let (call, watch) = match self.prepare(path, watch, WatchKind::Data) {
-            Ok((sp, spec, w)) => (
-                Ok(self.call(
-                    Request::Exists(ExistsRequest {
-                        path: sp,
-                        watch: spec.is_some(),
-                    }),
-                    spec,
-                )),
-                w,
-            ),
-            Err(e) => (Err(e), None),
-        };
-        async move {
-            match call?.response(&user_path).await {
-                Ok(Response::Stat(s)) => Ok((Some(s), watch)),
-                Ok(other) => Err(unexpected(other)),
-                Err(Error::NoNode { .. }) => Ok((None, watch)),
-                Err(e) => Err(e),
-            }
+    /// A path-only request (exists, getData, getChildren, getChildren2): the path and the
+    /// watch flag, encoded straight from `path`.
+    fn path_watch_call(&self, op: OpCode, path: &str, watch: Option<WatchSpec>) -> Call {
+        let frame = self.path_frame(op, path, false, 1).and_then(|mut f| {
+            f.put_u8(u8::from(watch.is_some()));
+            seal(&mut f)?;
+            Ok(f)
+        });
+        match frame {
+            Ok(f) => self.send_frame(op, f.into(), Some(path), watch),
+            Err(e) => Call::failed(op, e),
+        }
+    }
+
+    /// The same with a one-shot watch of `kind`, and the watch's handle.
+    fn watched_call(&self, op: OpCode, kind: WatchKind, path: &str) -> (Call, Option<Watch>) {
+        match self.one_shot(kind, path) {
+            Ok((spec, w)) => (self.path_watch_call(op, path, Some(spec)), Some(w)),
+            Err(e) => (Call::failed(op, e), None),
         }
     }
 
@@ -76,8 +89,8 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<Option<Stat>>> + Send + 'static {
-        let f = self.exists_inner(path, false);
-        async move { f.await.map(|(s, _)| s) }
+        self.path_watch_call(OpCode::Exists, path, None)
+            .finish(path, 0, replies::stat_or_none)
     }
 
     /// [`Client::exists`], leaving a watch that fires on the node's creation, deletion or data
@@ -93,52 +106,12 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Option<Stat>, Watch)>> + Send + 'static {
-        let f = self.exists_inner(path, true);
+        let (call, w) = self.watched_call(OpCode::Exists, WatchKind::Data, path);
+        let f = call.finish(path, 0, replies::stat_or_none);
         async move {
-            let (s, w) = f.await?;
+            let s = f.await?;
             w.map(|w| (s, w))
                 .ok_or_else(|| Error::Protocol("watch missing".into()))
-        }
-    }
-
-    fn get_inner(
-        &self,
-        path: &str,
-        watch: bool,
-    ) -> impl Future<Output = Result<(Bytes, Stat, Option<Watch>)>> + Send + 'static {
-        let user_path = path.to_owned();
-        let (call, w) = match self.prepare(path, watch, WatchKind::Data) {
-            Ok((sp, spec, w)) => (
-                Ok(self.call(
-                    Request::GetData(GetDataRequest {
-                        path: sp,
-                        watch: spec.is_some(),
-                    }),
-                    spec,
-                )),
-                w,
-            ),
-            Err(e) => (Err(e), None),
-        };
-        async move {
-            match call?.response(&user_path).await? {
-                Response::GetData(r) => Ok((r.data, r.stat, w)),
-                other => Err(unexpected(other)),
-            }
-        }
-    }
-
-    fn prepare(
-        &self,
-        path: &str,
-        watch: bool,
-        kind: WatchKind,
-    ) -> Result<(String, Option<WatchSpec>, Option<Watch>)> {
-        if watch {
-            let (spec, w) = self.one_shot(kind, path)?;
-            Ok((spec.server_path.clone(), Some(spec), Some(w)))
-        } else {
-            Ok((self.server_path(path, false)?, None, None))
         }
     }
 
@@ -152,8 +125,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn get(&self, path: &str) -> impl Future<Output = Result<(Bytes, Stat)>> + Send + 'static {
-        let f = self.get_inner(path, false);
-        async move { f.await.map(|(d, s, _)| (d, s)) }
+        self.path_watch_call(OpCode::GetData, path, None)
+            .finish(path, 0, replies::data_and_stat)
     }
 
     /// [`Client::get`], leaving a watch that fires on a data change or deletion. Any server
@@ -169,40 +142,12 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Bytes, Stat, Watch)>> + Send + 'static {
-        let f = self.get_inner(path, true);
+        let (call, w) = self.watched_call(OpCode::GetData, WatchKind::Data, path);
+        let f = call.finish(path, 0, replies::data_and_stat);
         async move {
-            let (d, s, w) = f.await?;
+            let (d, s) = f.await?;
             w.map(|w| (d, s, w))
                 .ok_or_else(|| Error::Protocol("watch missing".into()))
-        }
-    }
-
-    fn children_inner(
-        &self,
-        path: &str,
-        watch: bool,
-        with_stat: bool,
-    ) -> impl Future<Output = Result<(Vec<String>, Option<Stat>, Option<Watch>)>> + Send + 'static
-    {
-        let user_path = path.to_owned();
-        let (call, w) = match self.prepare(path, watch, WatchKind::Child) {
-            Ok((sp, spec, w)) => {
-                let watch = spec.is_some();
-                let req = if with_stat {
-                    Request::GetChildren2(GetChildren2Request { path: sp, watch })
-                } else {
-                    Request::GetChildren(GetChildrenRequest { path: sp, watch })
-                };
-                (Ok(self.call(req, spec)), w)
-            }
-            Err(e) => (Err(e), None),
-        };
-        async move {
-            match call?.response(&user_path).await? {
-                Response::GetChildren(r) => Ok((r.children, None, w)),
-                Response::GetChildren2(r) => Ok((r.children, Some(r.stat), w)),
-                other => Err(unexpected(other)),
-            }
         }
     }
 
@@ -218,8 +163,8 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
-        let f = self.children_inner(path, false, false);
-        async move { f.await.map(|(c, _, _)| c) }
+        self.path_watch_call(OpCode::GetChildren, path, None)
+            .finish(path, 0, children)
     }
 
     /// [`Client::get_children`], leaving a watch that fires when a child is added or removed
@@ -234,9 +179,10 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Watch)>> + Send + 'static {
-        let f = self.children_inner(path, true, false);
+        let (call, w) = self.watched_call(OpCode::GetChildren, WatchKind::Child, path);
+        let f = call.finish(path, 0, children);
         async move {
-            let (c, _, w) = f.await?;
+            let c = f.await?;
             w.map(|w| (c, w))
                 .ok_or_else(|| Error::Protocol("watch missing".into()))
         }
@@ -254,12 +200,8 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Stat)>> + Send + 'static {
-        let f = self.children_inner(path, false, true);
-        async move {
-            let (c, s, _) = f.await?;
-            s.map(|s| (c, s))
-                .ok_or_else(|| Error::Protocol("stat missing".into()))
-        }
+        self.path_watch_call(OpCode::GetChildren2, path, None)
+            .finish(path, 0, children_and_stat)
     }
 
     /// [`Client::get_children_with_stat`] with a child watch. Any server version.
@@ -273,12 +215,12 @@ impl Client {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Stat, Watch)>> + Send + 'static {
-        let f = self.children_inner(path, true, true);
+        let (call, w) = self.watched_call(OpCode::GetChildren2, WatchKind::Child, path);
+        let f = call.finish(path, 0, children_and_stat);
         async move {
-            match f.await? {
-                (c, Some(s), Some(w)) => Ok((c, s, w)),
-                _ => Err(Error::Protocol("stat or watch missing".into())),
-            }
+            let (c, s) = f.await?;
+            w.map(|w| (c, s, w))
+                .ok_or_else(|| Error::Protocol("watch missing".into()))
         }
     }
 }

@@ -1,9 +1,11 @@
 //! set (setData), delete, and kazoo's recursive delete.
 
-use crate::client::Client;
+use super::replies;
+use crate::client::{seal, Call, Client};
 use crate::data::IntoData;
 use crate::error::{Error, Result};
-use kazoo_proto::{DeleteRequest, Request, Response, SetDataRequest, Stat};
+use bytes::BufMut;
+use kazoo_proto::{OpCode, Stat};
 use std::future::Future;
 
 impl Client {
@@ -23,23 +25,25 @@ impl Client {
         data: impl IntoData,
         version: Option<i32>,
     ) -> impl Future<Output = Result<Stat>> + Send + 'static {
-        let user_path = path.to_owned();
-        let call = self.server_path(path, false).map(|sp| {
-            self.call(
-                Request::SetData(SetDataRequest {
-                    path: sp,
-                    data: data.into_data(),
-                    version: version.unwrap_or(-1),
-                }),
-                None,
-            )
-        });
-        async move {
-            match call?.response(&user_path).await? {
-                Response::Stat(s) => Ok(s),
-                other => Err(Error::Protocol(format!("unexpected reply {other:?}"))),
-            }
+        let data = data.into_data();
+        let frame = self
+            .path_frame(OpCode::SetData, path, false, 8 + data.len())
+            .and_then(|mut f| {
+                let len = i32::try_from(data.len()).map_err(|_| Error::TooLarge {
+                    size: data.len(),
+                    limit: self.inner.max_request_size,
+                })?;
+                f.put_i32(len);
+                f.put_slice(&data);
+                f.put_i32(version.unwrap_or(-1));
+                seal(&mut f)?;
+                Ok(f)
+            });
+        match frame {
+            Ok(f) => self.send_frame(OpCode::SetData, f.into(), Some(path), None),
+            Err(e) => Call::failed(OpCode::SetData, e),
         }
+        .finish(path, 0, replies::stat)
     }
 
     /// Deletes the node; with `Some(version)` only if it is at that version. Errors:
@@ -56,20 +60,18 @@ impl Client {
         path: &str,
         version: Option<i32>,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
-        let user_path = path.to_owned();
-        let call = self.server_path(path, false).map(|sp| {
-            self.call(
-                Request::Delete(DeleteRequest {
-                    path: sp,
-                    version: version.unwrap_or(-1),
-                }),
-                None,
-            )
-        });
-        async move {
-            call?.response(&user_path).await?;
-            Ok(())
+        let frame = self
+            .path_frame(OpCode::Delete, path, false, 4)
+            .and_then(|mut f| {
+                f.put_i32(version.unwrap_or(-1));
+                seal(&mut f)?;
+                Ok(f)
+            });
+        match frame {
+            Ok(f) => self.send_frame(OpCode::Delete, f.into(), Some(path), None),
+            Err(e) => Call::failed(OpCode::Delete, e),
         }
+        .finish(path, 0, replies::nothing)
     }
 
     /// Deletes the node and everything below it (kazoo's `delete(recursive=True)`). A node

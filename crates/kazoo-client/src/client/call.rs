@@ -1,0 +1,346 @@
+//! From an operation's arguments to its answer: the frame is encoded at call time and handed
+//! to the I/O task at once (which fixes the order), and small hand-written futures wait for
+//! the reply and decode it.
+//!
+//! The futures are hand-written rather than `async` blocks for their size and cost: a
+//! pipelining caller moves each future a few times (into a `FuturesUnordered`, a task), and
+//! polls it once or twice, so every byte and branch here is paid per request (BENCHMARKS.md,
+//! W5). The common operations also encode their frame directly from the caller's `&str`
+//! ([`Client::path_frame`]) instead of building an owned request record first.
+
+use super::{decode, Client};
+use crate::driver::{Command, Sink, Token};
+use crate::error::{Error, Result};
+use crate::reply::{self, ReplyRx};
+use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
+use crate::session::{RawReply, Request};
+use bytes::{Bytes, BytesMut};
+use kazoo_proto::{OpCode, Response};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A watch to register with a request.
+pub(crate) struct WatchSpec {
+    pub kind: WatchKind,
+    pub server_path: String,
+    pub id: WatcherId,
+    pub sink: Sink,
+}
+
+/// Where a call stands.
+#[derive(Debug)]
+enum State {
+    Waiting(ReplyRx),
+    /// Failed before it reached the I/O task (boxed: errors are rare and large).
+    Failed(Box<Error>),
+    Done,
+}
+
+/// A request handed to the I/O task, waiting for its reply.
+#[derive(Debug)]
+pub(crate) struct Call {
+    op: OpCode,
+    state: State,
+    deadline: Option<tokio::time::Instant>,
+    /// Only when someone listens at debug level (a span costs even with no subscriber).
+    span: Option<Box<tracing::Span>>,
+}
+
+impl Call {
+    pub(crate) fn failed(op: OpCode, e: Error) -> Call {
+        Call {
+            op,
+            state: State::Failed(Box::new(e)),
+            deadline: None,
+            span: None,
+        }
+    }
+
+    /// The raw reply (any error code), or a client-side failure.
+    pub(crate) fn raw(self) -> RawCall {
+        RawCall {
+            state: self.state,
+            deadline: self.deadline,
+            sleep: None,
+            span: self.span,
+        }
+    }
+
+    /// The decoded reply; a non-zero error code becomes the matching [`Error`] naming `path`.
+    pub(crate) async fn response(self, path: &str) -> Result<Response> {
+        let op = self.op;
+        let raw = self.raw().await?;
+        decode(op, raw, path)
+    }
+
+    /// The reply turned into the operation's result by `finish`, which gets the op, the raw
+    /// reply, the caller's path (for error messages) and `aux` (an operation's own fact, such
+    /// as the chroot length a create strips from its answer).
+    pub(crate) fn finish<T>(self, path: &str, aux: usize, finish: Finish<T>) -> OpFuture<T> {
+        OpFuture {
+            op: self.op,
+            call: self.raw(),
+            path: ErrPath::new(path),
+            aux,
+            finish,
+        }
+    }
+}
+
+/// Waits for a [`Call`]'s raw reply. A request without a timeout carries no timer; the timer
+/// of one with a deadline is only created (boxed) on its first poll.
+#[derive(Debug)]
+pub(crate) struct RawCall {
+    state: State,
+    deadline: Option<tokio::time::Instant>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    span: Option<Box<tracing::Span>>,
+}
+
+impl Future for RawCall {
+    type Output = Result<RawReply>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<RawReply>> {
+        let this = &mut *self;
+        let rx = match &mut this.state {
+            State::Waiting(rx) => rx,
+            State::Failed(_) => match std::mem::replace(&mut this.state, State::Done) {
+                State::Failed(e) => return Poll::Ready(Err(*e)),
+                _ => return Poll::Ready(Err(Error::Closed)),
+            },
+            State::Done => return Poll::Ready(Err(Error::Closed)),
+        };
+        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        // The reply first, like `tokio::time::timeout`: one that is already there wins over
+        // an expired deadline.
+        if let Poll::Ready(r) = Pin::new(rx).poll(cx) {
+            this.state = State::Done;
+            if this.span.is_some() {
+                match &r {
+                    Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
+                    Err(e) => tracing::debug!(error = %e, "failed"),
+                }
+            }
+            return Poll::Ready(r);
+        }
+        if let Some(d) = this.deadline {
+            let sleep = this
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
+            if sleep.as_mut().poll(cx).is_ready() {
+                this.state = State::Done;
+                return Poll::Ready(Err(Error::Timeout));
+            }
+        }
+        Poll::Pending
+    }
+}
+
+/// Turns a raw reply into an operation's result: `(op, reply, caller's path, aux)`. The path
+/// is only read (as text) to build an error.
+pub(crate) type Finish<T> = fn(OpCode, RawReply, &ErrPath, usize) -> Result<T>;
+
+/// An operation's future: the reply, decoded by its `finish` function.
+#[derive(Debug)]
+pub(crate) struct OpFuture<T> {
+    op: OpCode,
+    call: RawCall,
+    path: ErrPath,
+    aux: usize,
+    finish: Finish<T>,
+}
+
+impl<T> Future for OpFuture<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.call).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(raw)) => Poll::Ready((this.finish)(this.op, raw, &this.path, this.aux)),
+        }
+    }
+}
+
+/// The caller's path, kept for error messages without a heap allocation when it is short.
+#[derive(Debug)]
+pub(crate) enum ErrPath {
+    Inline(u8, [u8; ErrPath::INLINE]),
+    Heap(Box<str>),
+}
+
+impl ErrPath {
+    const INLINE: usize = 46;
+
+    pub(crate) fn new(path: &str) -> ErrPath {
+        let b = path.as_bytes();
+        if b.len() <= Self::INLINE {
+            let mut buf = [0u8; Self::INLINE];
+            buf[..b.len()].copy_from_slice(b);
+            ErrPath::Inline(b.len() as u8, buf)
+        } else {
+            ErrPath::Heap(path.into())
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `&str` whole, so always valid UTF-8.
+            ErrPath::Inline(len, buf) => std::str::from_utf8(&buf[..*len as usize]).unwrap_or(""),
+            ErrPath::Heap(s) => s,
+        }
+    }
+}
+
+/// Writes the length prefix of a frame built with [`Client::path_frame`].
+pub(crate) fn seal(frame: &mut [u8]) -> Result<()> {
+    let len = i32::try_from(frame.len() - 4)
+        .map_err(|_| Error::Protocol(format!("a frame of {} bytes", frame.len())))?;
+    frame[..4].copy_from_slice(&len.to_be_bytes());
+    Ok(())
+}
+
+impl Client {
+    /// The length of the chroot as servers prefix it to paths (0 without one).
+    pub(crate) fn chroot_len(&self) -> usize {
+        self.inner
+            .chroot
+            .as_deref()
+            .map_or(0, |r| r.trim_end_matches('/').len())
+    }
+
+    /// Starts the frame of a request whose body begins with a path: length prefix (filled in
+    /// by [`seal`]), header with a placeholder xid, the chroot-prefixed path. The path is
+    /// validated first; `extra` is the size of the rest of the body, reserved now.
+    pub(crate) fn path_frame(
+        &self,
+        op: OpCode,
+        path: &str,
+        sequential: bool,
+        extra: usize,
+    ) -> Result<Vec<u8>> {
+        kazoo_proto::validate_path(path, sequential).map_err(|e| Error::InvalidPath {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let root = self
+            .inner
+            .chroot
+            .as_deref()
+            .unwrap_or("")
+            .trim_end_matches('/');
+        let tail = if !root.is_empty() && path == "/" {
+            ""
+        } else {
+            path
+        };
+        let path_len = root.len() + tail.len();
+        // A plain vector (exactly sized, so it becomes `Bytes` without a copy or a second
+        // allocation) and one header write: cheaper per request than `BytesMut`'s `put_*`.
+        let mut frame = Vec::with_capacity(16 + path_len + extra);
+        let mut head = [0u8; 16];
+        head[8..12].copy_from_slice(&op.code().to_be_bytes());
+        head[12..16].copy_from_slice(&(path_len as i32).to_be_bytes());
+        frame.extend_from_slice(&head);
+        frame.extend_from_slice(root.as_bytes());
+        frame.extend_from_slice(tail.as_bytes());
+        Ok(frame)
+    }
+
+    /// Encodes `req` and hands it to the I/O task now; the returned [`Call`] waits for the
+    /// reply.
+    pub(crate) fn call(&self, req: kazoo_proto::Request, watch: Option<WatchSpec>) -> Call {
+        let op = req.op_code();
+        // Sized once so encoding never reallocates; `freeze` then hands the same allocation on.
+        let mut frame = BytesMut::with_capacity(req.encoded_len());
+        if let Err(e) = req.encode_frame(0, &mut frame) {
+            return Call::failed(op, Error::Protocol(e.to_string()));
+        }
+        self.send_frame(op, frame.freeze(), req.path(), watch)
+    }
+
+    /// Hands a complete frame (its xid is filled in when it is written) to the I/O task.
+    pub(crate) fn send_frame(
+        &self,
+        op: OpCode,
+        frame: Bytes,
+        path: Option<&str>,
+        watch: Option<WatchSpec>,
+    ) -> Call {
+        if frame.len() - 4 > self.inner.max_request_size {
+            return Call::failed(
+                op,
+                Error::TooLarge {
+                    size: frame.len() - 4,
+                    limit: self.inner.max_request_size,
+                },
+            );
+        }
+        let span = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+            Box::new(tracing::debug_span!(
+                "zk_request",
+                op = ?op,
+                path = path.unwrap_or("")
+            ))
+        });
+        // Borrowed under the read lock rather than cloned: no reference-count traffic per
+        // request. `Gate::send` never touches this lock.
+        let gate_slot = self.inner.gate.read().unwrap_or_else(|e| e.into_inner());
+        let Some(gate) = gate_slot.as_ref() else {
+            return Call::failed(op, Error::Closed);
+        };
+        // The per-request timeout counts from the call, also while it waits for the bound
+        // or a connection, not from the first poll.
+        let deadline = self
+            .inner
+            .request_timeout
+            .map(|t| tokio::time::Instant::now() + t);
+        let (reply, rx) = reply::channel();
+        let (registration, sink) = match watch {
+            Some(w) => (
+                Some(WatchRegistration {
+                    kind: w.kind,
+                    path: w.server_path,
+                    watcher: w.id,
+                }),
+                Some((w.id, w.sink)),
+            ),
+            None => (None, None),
+        };
+        let cmd = Command::Request(Request {
+            op,
+            frame,
+            watch: registration,
+            token: Token {
+                reply,
+                sink,
+                permit: None,
+            },
+        });
+        if gate.send(cmd).is_err() {
+            return Call::failed(op, Error::Closed);
+        }
+        Call {
+            op,
+            state: State::Waiting(rx),
+            deadline,
+            span,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_paths_keep_short_and_long_paths() {
+        assert_eq!(ErrPath::new("/a/b").as_str(), "/a/b");
+        let long = format!("/{}", "x".repeat(200));
+        assert_eq!(ErrPath::new(&long).as_str(), long);
+        let edge = format!("/{}", "é".repeat(22));
+        assert_eq!(ErrPath::new(&edge).as_str(), edge);
+    }
+}
