@@ -30,7 +30,7 @@ use crate::sasl::exchange::{SaslExchange, SaslProgress};
 use crate::sasl::SaslCredentials;
 use crate::state::SessionState;
 use crate::watch::WatchedEvent;
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use kazoo_proto::types::xid;
 use kazoo_proto::{Decode, ErrorCode, EventType, KeeperState, OpCode, Reader};
 use std::collections::VecDeque;
@@ -167,6 +167,8 @@ pub struct SessionCore<T> {
     pending_auth: Vec<(AuthData, Option<T>)>,
     watches: WatchRegistry,
     transmit: BytesMut,
+    /// Reused between reads: the frames found in the last one.
+    frame_bounds: Vec<(usize, usize)>,
     outputs: VecDeque<Output<T>>,
     last_send: Instant,
     last_recv: Instant,
@@ -210,6 +212,7 @@ impl<T> SessionCore<T> {
             pending_auth: Vec::new(),
             watches: WatchRegistry::default(),
             transmit: BytesMut::with_capacity(64 * 1024),
+            frame_bounds: Vec::new(),
             outputs: VecDeque::new(),
             last_send: now,
             last_recv: now,
@@ -423,14 +426,16 @@ impl<T> SessionCore<T> {
             buf.clear();
             return;
         }
-        let mut frames = Vec::new();
-        let split = wire::split_frames(buf, &mut frames);
-        for frame in frames {
+        let mut bounds = std::mem::take(&mut self.frame_bounds);
+        let (chunk, split) = wire::split_frames(buf, &mut bounds);
+        let mut alive = true;
+        for &(start, end) in &bounds {
             self.last_recv = now;
-            if let Err(reason) = self.handle_frame(now, frame) {
+            if let Err(reason) = self.handle_frame(now, chunk.slice(start..end)) {
                 buf.clear();
                 self.reset(now, reason);
-                return;
+                alive = false;
+                break;
             }
             if !matches!(
                 self.phase,
@@ -441,10 +446,13 @@ impl<T> SessionCore<T> {
                     | Phase::Closing { .. }
             ) {
                 buf.clear();
-                return;
+                alive = false;
+                break;
             }
         }
-        if let Err(reason) = split {
+        bounds.clear();
+        self.frame_bounds = bounds;
+        if let (true, Err(reason)) = (alive, split) {
             buf.clear();
             self.reset(now, reason);
         }
@@ -655,8 +663,7 @@ impl<T> SessionCore<T> {
             });
             return;
         }
-        self.transmit.extend_from_slice(&f[..4]);
-        self.transmit.extend_from_slice(&xid.to_be_bytes());
+        let at = self.transmit.len();
         match &req.watch {
             // See `WatchRegistry::synthesized_children_changed`: keep the server's mode
             // recursive when this path already has a recursive watch. The mode is the last
@@ -666,11 +673,12 @@ impl<T> SessionCore<T> {
                     && w.kind == WatchKind::Persistent
                     && self.watches.has(WatchKind::PersistentRecursive, &w.path) =>
             {
-                self.transmit.extend_from_slice(&f[8..f.len() - 4]);
+                self.transmit.extend_from_slice(&f[..f.len() - 4]);
                 self.transmit.extend_from_slice(&1i32.to_be_bytes());
             }
-            _ => self.transmit.extend_from_slice(&f[8..]),
+            _ => self.transmit.extend_from_slice(f),
         }
+        self.transmit[at + 4..at + 8].copy_from_slice(&xid.to_be_bytes());
         self.last_send = now;
         self.in_flight.push_back(InFlight {
             xid,
@@ -793,9 +801,9 @@ impl<T> SessionCore<T> {
             self.handle_connect_response(now, resp);
             return Ok(());
         }
-        let mut r = Reader::new(frame);
-        let hdr =
-            ReplyHeader::decode(&mut r).map_err(|e| format!("malformed reply header: {e}"))?;
+        let hdr = wire::reply_header(&frame).map_err(|e| format!("malformed reply header: {e}"))?;
+        let mut body = frame;
+        body.advance(16);
         if hdr.err == ErrorCode::SessionClosedRequireSasl.code() {
             // The server requires SASL (`enforce.auth.enabled` / `sessionRequireClientSASLAuth`)
             // and closes the connection of a client that did not log in: reconnecting would
@@ -804,10 +812,10 @@ impl<T> SessionCore<T> {
             return Ok(());
         }
         if let Phase::Sasl { read_only, .. } = self.phase {
-            return self.handle_sasl_reply(now, hdr, r, read_only);
+            return self.handle_sasl_reply(now, hdr, Reader::new(body), read_only);
         }
         match hdr.xid {
-            xid::NOTIFICATION => self.handle_notification(r),
+            xid::NOTIFICATION => self.handle_notification(Reader::new(body)),
             xid::PING => Ok(()),
             xid::AUTH => {
                 self.handle_auth_reply(hdr.err);
@@ -819,7 +827,7 @@ impl<T> SessionCore<T> {
                 }
                 Ok(())
             }
-            _ => self.handle_reply(hdr, r),
+            _ => self.handle_reply(hdr, body),
         }
     }
 
@@ -1047,7 +1055,7 @@ impl<T> SessionCore<T> {
         Ok(())
     }
 
-    fn handle_reply(&mut self, hdr: ReplyHeader, r: Reader) -> Result<(), String> {
+    fn handle_reply(&mut self, hdr: ReplyHeader, body: Bytes) -> Result<(), String> {
         let Some(front) = self.in_flight.front() else {
             return Err(format!("reply with xid {} but nothing in flight", hdr.xid));
         };
@@ -1090,7 +1098,7 @@ impl<T> SessionCore<T> {
                     result: Ok(RawReply {
                         zxid: hdr.zxid,
                         err,
-                        body: r.rest(),
+                        body,
                         watch_set,
                     }),
                 });

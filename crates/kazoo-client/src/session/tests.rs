@@ -88,10 +88,17 @@ pub(super) fn sent(c: &mut SessionCore<u32>) -> BytesMut {
     b
 }
 
+/// Every complete frame body in `b`.
+pub(super) fn frames_of(b: &mut BytesMut) -> Vec<Bytes> {
+    let mut bounds = Vec::new();
+    let (chunk, r) = wire::split_frames(b, &mut bounds);
+    r.unwrap();
+    bounds.iter().map(|&(s, e)| chunk.slice(s..e)).collect()
+}
+
 /// Splits what the client sent into frames: (xid, op) of each.
 pub(super) fn sent_headers(mut b: BytesMut) -> Vec<(i32, i32)> {
-    let mut frames = Vec::new();
-    wire::split_frames(&mut b, &mut frames).unwrap();
+    let frames = frames_of(&mut b);
     frames
         .iter()
         .map(|f| {
@@ -392,8 +399,7 @@ fn watches_are_replayed_with_set_watches2_in_chunks() {
     let _ = sent(&mut c);
     c.handle_read(t0, &mut connect_response(9000, 0x55, false));
     let mut bytes = sent(&mut c);
-    let mut frames = Vec::new();
-    wire::split_frames(&mut bytes, &mut frames).unwrap();
+    let frames = frames_of(&mut bytes);
     assert!(frames.len() >= 2, "{} frames", frames.len());
     let mut total = 0;
     for f in &frames {

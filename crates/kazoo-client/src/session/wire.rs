@@ -196,24 +196,48 @@ impl ReplyHeader {
     }
 }
 
-/// Takes every complete frame body out of `buf`. A negative or absurd length prefix is a
-/// protocol error: the caller resets the connection.
-pub fn split_frames(buf: &mut BytesMut, out: &mut Vec<Bytes>) -> Result<(), String> {
-    loop {
-        if buf.len() < 4 {
-            return Ok(());
-        }
-        let len = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
+/// Takes every complete frame out of `buf` as one shared chunk, and the bounds of each frame
+/// body in it (slicing the chunk is one reference count, where splitting the buffer per
+/// frame costs several). A negative or absurd length prefix is a protocol error: the caller
+/// resets the connection; the frames before it are still returned.
+pub fn split_frames(
+    buf: &mut BytesMut,
+    bounds: &mut Vec<(usize, usize)>,
+) -> (Bytes, Result<(), String>) {
+    let mut at = 0;
+    let result = loop {
+        let Some(prefix) = buf.get(at..at + 4) else {
+            break Ok(());
+        };
+        let len = i32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
         if len < 0 || len as usize > MAX_FRAME_LEN {
-            return Err(format!("invalid frame length {len}"));
+            break Err(format!("invalid frame length {len}"));
         }
-        let len = len as usize;
-        if buf.len() < 4 + len {
-            buf.reserve(4 + len - buf.len());
-            return Ok(());
+        let end = at + 4 + len as usize;
+        if buf.len() < end {
+            buf.reserve(end - buf.len());
+            break Ok(());
         }
-        let mut frame = buf.split_to(4 + len);
-        let _ = frame.split_to(4);
-        out.push(frame.freeze());
-    }
+        bounds.push((at + 4, end));
+        at = end;
+    };
+    (buf.split_to(at).freeze(), result)
+}
+
+/// Reads the reply header at the start of a frame body.
+pub fn reply_header(frame: &[u8]) -> Result<ReplyHeader, DecodeError> {
+    let Some(h) = frame.get(..16) else {
+        return Err(DecodeError::Truncated {
+            needed: 16,
+            remaining: frame.len(),
+        });
+    };
+    let i32_at = |o: usize| i32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
+    let mut zxid = [0u8; 8];
+    zxid.copy_from_slice(&h[4..12]);
+    Ok(ReplyHeader {
+        xid: i32_at(0),
+        zxid: i64::from_be_bytes(zxid),
+        err: i32_at(12),
+    })
 }
