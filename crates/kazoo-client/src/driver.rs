@@ -4,7 +4,7 @@
 //! without success), probes for a read-write server while connected read-only, and routes
 //! replies, watch events and state changes to channels. It never runs user code.
 
-use crate::client::Permit;
+use crate::client::{Gate, Permit};
 use crate::error::{Error, Result};
 use crate::hosts::{resolve_all, HostList};
 use crate::reply::ReplyTx;
@@ -166,6 +166,10 @@ type ConnectFuture = Pin<Box<dyn Future<Output = std::io::Result<Transport>> + S
 pub(crate) struct Driver {
     core: SessionCore<Token>,
     cmd_rx: mpsc::UnboundedReceiver<Command>,
+    /// Requests and the commands ordered with them.
+    gate: Arc<Gate>,
+    /// What was taken from the gate in one go (kept for its capacity).
+    batch: Vec<Command>,
     shared: Arc<Shared>,
     cfg: DriverConfig,
     sinks: HashMap<WatcherId, Sink>,
@@ -188,6 +192,7 @@ pub(crate) struct Driver {
 
 enum Wake {
     Cmd(Option<Command>),
+    Ready,
     Connected(std::io::Result<Transport>),
     Read(std::io::Result<usize>),
     Wrote(std::io::Result<usize>),
@@ -202,6 +207,7 @@ impl Driver {
     pub fn new(
         cfg: DriverConfig,
         cmd_rx: mpsc::UnboundedReceiver<Command>,
+        gate: Arc<Gate>,
         shared: Arc<Shared>,
     ) -> Driver {
         let now = Instant::now();
@@ -218,6 +224,8 @@ impl Driver {
         Driver {
             core,
             cmd_rx,
+            gate,
+            batch: Vec::new(),
             shared,
             backoff: cfg.backoff_initial,
             cfg,
@@ -252,7 +260,12 @@ impl Driver {
             let wake = self.wait().await;
             let now = Instant::now();
             match wake {
+                Wake::Ready => self.handle_batch(now),
                 Wake::Cmd(Some(cmd)) => {
+                    // What callers handed over before this command goes first (a close
+                    // must not overtake requests made before it).
+                    self.gate.take_ready(&mut self.batch);
+                    self.handle_batch(now);
                     self.handle_command(now, cmd);
                     // Drain what else is queued so pipelined requests go out in one write.
                     for _ in 0..4096 {
@@ -284,6 +297,7 @@ impl Driver {
             self.pump();
         }
         self.stop_probe();
+        self.gate.shut();
         for w in self.close_waiters.drain(..) {
             let _ = w.send(());
         }
@@ -304,7 +318,11 @@ impl Driver {
         };
         let want_write = !self.wbuf.is_empty();
         let cmd_open = !self.cmd_closed;
+        let gate = &self.gate;
+        let batch = &mut self.batch;
+        let ready = std::future::poll_fn(|cx| gate.poll_ready(cx, batch));
         tokio::select! {
+            _ = ready => Wake::Ready,
             r = read_opt(&mut self.rd, &mut self.rbuf) => Wake::Read(r),
             w = write_opt(&mut self.wr, &mut self.wbuf), if want_write => Wake::Wrote(w),
             c = connect_opt(&mut self.connecting) => Wake::Connected(c),
@@ -420,6 +438,14 @@ impl Driver {
         self.wbuf.clear();
         self.current = None;
         self.stop_probe();
+    }
+
+    fn handle_batch(&mut self, now: Instant) {
+        let mut batch = std::mem::take(&mut self.batch);
+        for cmd in batch.drain(..) {
+            self.handle_command(now, cmd);
+        }
+        self.batch = batch;
     }
 
     fn handle_command(&mut self, now: Instant, cmd: Command) {
@@ -681,6 +707,13 @@ impl Driver {
             self.backoff = self.cfg.backoff_initial;
         }
         self.shared.publish(s);
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Also when the task is aborted: calls made from now on fail at once.
+        self.gate.shut();
     }
 }
 

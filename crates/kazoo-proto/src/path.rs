@@ -123,7 +123,9 @@ fn is_plain_ascii(b: &[u8]) -> bool {
     let bad_pair = b[..b.len() - 1]
         .iter()
         .zip(&b[1..])
-        .fold(false, |acc, (&p, &c)| acc | ((p == b'/') & ((c == b'/') | (c == b'.'))));
+        .fold(false, |acc, (&p, &c)| {
+            acc | ((p == b'/') & ((c == b'/') | (c == b'.')))
+        });
     !(unprintable | bad_pair)
 }
 

@@ -1,4 +1,9 @@
-//! The bound on requests outstanding (ARCHITECTURE principle 6) that keeps call-time order.
+//! The queue from client handles to the I/O task, with the bound on requests outstanding
+//! (ARCHITECTURE principle 6) that keeps call-time order.
+//!
+//! Requests (and the commands that must keep their place among them) are handed over here
+//! rather than through a channel: a call appends to a vector under one short lock, and the I/O
+//! task takes the whole vector at once when it wakes (one wake-up per batch, not per request).
 //!
 //! A request is *outstanding* from the moment it is handed to the I/O task until its caller is
 //! answered (a reply, or a failure): queued while disconnected, written, or awaiting its reply.
@@ -22,20 +27,26 @@
 use crate::driver::Command;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::mpsc::{self, error::SendError};
+use std::task::{Context, Poll, Waker};
 
-/// The gate in front of one I/O task's command channel.
+/// The gate in front of one I/O task.
 #[derive(Debug)]
 pub(crate) struct Gate {
     limit: usize,
-    tx: mpsc::WeakUnboundedSender<Command>,
     state: Mutex<GateState>,
 }
 
 #[derive(Debug, Default)]
 struct GateState {
     outstanding: usize,
+    /// Beyond the bound, in call order.
     waiting: VecDeque<Command>,
+    /// Let through, not yet taken by the I/O task.
+    ready: Vec<Command>,
+    /// The I/O task, parked until something is ready.
+    waker: Option<Waker>,
+    /// The I/O task has ended: nothing is accepted any more.
+    shut: bool,
 }
 
 /// The I/O task behind the gate has ended.
@@ -74,12 +85,10 @@ fn permit_slot(cmd: &mut Command) -> Option<&mut Option<Permit>> {
 }
 
 impl Gate {
-    /// A gate letting at most `limit` (at least 1) requests through to `tx`'s receiver. It
-    /// holds `tx` weakly: the channel still closes when every client handle is gone.
-    pub(crate) fn new(limit: usize, tx: &mpsc::UnboundedSender<Command>) -> Arc<Gate> {
+    /// A gate letting at most `limit` (at least 1) requests through at a time.
+    pub(crate) fn new(limit: usize) -> Arc<Gate> {
         Arc::new(Gate {
             limit: limit.max(1),
-            tx: tx.downgrade(),
             state: Mutex::new(GateState::default()),
         })
     }
@@ -89,29 +98,62 @@ impl Gate {
     }
 
     /// Hands `cmd` to the I/O task now, or queues it behind earlier calls. Fails (dropping
-    /// `cmd`, which its caller sees as the channel's end) when the I/O task is gone.
+    /// `cmd`, which its caller sees as the end of the task) when the I/O task is gone.
     pub(crate) fn send(self: &Arc<Self>, cmd: Command) -> Result<(), TaskGone> {
         let mut st = self.lock();
-        let Some(tx) = self.tx.upgrade() else {
+        if st.shut {
             drop(st);
+            drop(cmd);
             return Err(TaskGone);
-        };
+        }
         if !st.waiting.is_empty() || (counted(&cmd) && st.outstanding >= self.limit) {
             st.waiting.push_back(cmd);
             return Ok(());
         }
         let cmd = self.attach(&mut st, cmd);
-        // Sent under the lock: concurrent calls reach the channel in the order they got in.
-        let unsent = match tx.send(cmd) {
-            Ok(()) => return Ok(()),
-            Err(SendError(mut cmd)) => {
-                Self::detach(&mut st, &mut cmd);
-                cmd
-            }
-        };
+        st.ready.push(cmd);
+        let waker = st.waker.take();
         drop(st);
-        drop(unsent);
-        Err(TaskGone)
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+
+    /// The I/O task's side: moves what is ready into `out` (empty), or registers to be woken.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, out: &mut Vec<Command>) -> Poll<()> {
+        let mut st = self.lock();
+        if st.ready.is_empty() {
+            match &st.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => st.waker = Some(cx.waker().clone()),
+            }
+            return Poll::Pending;
+        }
+        std::mem::swap(&mut st.ready, out);
+        Poll::Ready(())
+    }
+
+    /// The I/O task's side, without waiting.
+    pub(crate) fn take_ready(&self, out: &mut Vec<Command>) {
+        std::mem::swap(&mut self.lock().ready, out);
+    }
+
+    /// The I/O task ends: refuses everything from now on and drops what was not taken (its
+    /// callers see the end of the task).
+    pub(crate) fn shut(&self) {
+        let (ready, waiting) = {
+            let mut st = self.lock();
+            st.shut = true;
+            st.waker = None;
+            (
+                std::mem::take(&mut st.ready),
+                std::mem::take(&mut st.waiting),
+            )
+        };
+        // Dropped outside the lock: their permits come back through it.
+        drop(ready);
+        drop(waiting);
     }
 
     /// Fails every waiting command (the client is closing): their callers see the channel
@@ -138,32 +180,32 @@ impl Gate {
         cmd
     }
 
-    /// Takes back the permit of a command that could not be sent, without running its drop
-    /// (we hold the lock its drop would take).
-    fn detach(st: &mut GateState, cmd: &mut Command) {
-        if let Some(mut p) = permit_slot(cmd).and_then(Option::take) {
-            p.gate = None;
-            st.outstanding -= 1;
-        }
-    }
-
     fn release(self: Arc<Self>) {
         let mut dropped = Vec::new();
-        {
+        let waker = {
             let mut st = self.lock();
             st.outstanding = st.outstanding.saturating_sub(1);
-            self.promote(&mut st, &mut dropped);
+            if st.waiting.is_empty() {
+                None
+            } else {
+                self.promote(&mut st, &mut dropped)
+            }
+        };
+        if let Some(w) = waker {
+            w.wake();
         }
         // Dropped outside the lock; they carry no permit, so nothing comes back here.
         drop(dropped);
     }
 
-    /// Lets waiting commands through, in order, while permits allow.
-    fn promote(self: &Arc<Self>, st: &mut GateState, dropped: &mut Vec<Command>) {
-        let Some(tx) = self.tx.upgrade() else {
+    /// Lets waiting commands through, in order, while permits allow; the I/O task's waker if
+    /// anything went through.
+    fn promote(self: &Arc<Self>, st: &mut GateState, dropped: &mut Vec<Command>) -> Option<Waker> {
+        if st.shut {
             dropped.extend(st.waiting.drain(..));
-            return;
-        };
+            return None;
+        }
+        let mut moved = false;
         while let Some(front) = st.waiting.front() {
             if counted(front) && st.outstanding >= self.limit {
                 break;
@@ -176,12 +218,13 @@ impl Gate {
                 continue;
             }
             let cmd = self.attach(st, cmd);
-            if let Err(SendError(mut cmd)) = tx.send(cmd) {
-                Self::detach(st, &mut cmd);
-                dropped.push(cmd);
-                dropped.extend(st.waiting.drain(..));
-                return;
-            }
+            st.ready.push(cmd);
+            moved = true;
+        }
+        if moved {
+            st.waker.take()
+        } else {
+            None
         }
     }
 }
@@ -193,6 +236,7 @@ mod tests {
     use crate::session::Request;
     use bytes::Bytes;
     use kazoo_proto::OpCode;
+
     type Reply = crate::reply::ReplyRx;
 
     fn request(tag: u8) -> (Command, Reply) {
@@ -217,14 +261,15 @@ mod tests {
         }
     }
 
-    fn drain(rx: &mut mpsc::UnboundedReceiver<Command>) -> Vec<Command> {
-        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    fn drain(gate: &Gate) -> Vec<Command> {
+        let mut out = Vec::new();
+        gate.take_ready(&mut out);
+        out
     }
 
     #[test]
     fn beyond_the_bound_calls_wait_and_go_through_in_call_order() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let gate = Gate::new(2, &tx);
+        let gate = Gate::new(2);
         let mut replies = Vec::new();
         for t in 1..=5 {
             let (cmd, r) = request(t);
@@ -240,18 +285,18 @@ mod tests {
         })
         .unwrap();
         assert_eq!(gate.counts(), (2, 4));
-        let mut sent = drain(&mut rx);
+        let mut sent = drain(&gate);
         assert_eq!(sent.iter().map(tag).collect::<Vec<_>>(), [Some(1), Some(2)]);
         // Answering one lets one more through.
         drop(sent.remove(0));
         assert_eq!(gate.counts(), (2, 3));
-        let mut next = drain(&mut rx);
+        let mut next = drain(&gate);
         assert_eq!(next.iter().map(tag).collect::<Vec<_>>(), [Some(3)]);
         sent.append(&mut next);
         // The caller of 4 gave up: 4 is never sent.
         replies.remove(3);
         drop(sent);
-        let rest = drain(&mut rx);
+        let rest = drain(&gate);
         assert_eq!(rest.iter().map(tag).collect::<Vec<_>>(), [Some(5), None]);
         assert_eq!(gate.counts(), (1, 0));
         drop(rest);
@@ -259,42 +304,56 @@ mod tests {
     }
 
     #[test]
-    fn a_closed_task_fails_the_waiting_room_and_frees_every_permit() {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let gate = Gate::new(1, &tx);
-        let (first, _r1) = request(1);
-        let (second, mut r2) = request(2);
+    fn a_shut_gate_fails_what_waits_and_refuses_new_calls() {
+        let gate = Gate::new(1);
+        let (first, r1) = request(1);
+        let (second, r2) = request(2);
         gate.send(first).unwrap();
         gate.send(second).unwrap();
         assert_eq!(gate.counts(), (1, 1));
-        // The I/O task ends: what it held is dropped, the waiting request fails.
-        drop(rx);
+        // The I/O task ends: what it had not taken is dropped, the waiting request fails.
+        gate.shut();
         assert_eq!(gate.counts(), (0, 0));
-        assert!(r2.is_finished());
-        let (third, _r3) = request(3);
+        assert!(r1.is_finished() && r2.is_finished());
+        let (third, r3) = request(3);
         assert!(gate.send(third).is_err());
+        assert!(r3.is_finished());
         assert_eq!(gate.counts(), (0, 0));
-        // Every strong sender gone: the gate does not keep the channel open.
-        let (tx2, mut rx2) = mpsc::unbounded_channel::<Command>();
-        let gate2 = Gate::new(1, &tx2);
-        drop(tx2);
-        assert!(rx2.try_recv().is_err());
-        let (fourth, _r4) = request(4);
-        assert!(gate2.send(fourth).is_err());
-        drop(tx);
     }
 
     #[test]
     fn closing_fails_what_waits() {
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let gate = Gate::new(1, &tx);
+        let gate = Gate::new(1);
         let (first, _r1) = request(1);
-        let (second, mut r2) = request(2);
+        let (second, r2) = request(2);
         gate.send(first).unwrap();
         gate.send(second).unwrap();
         gate.fail_waiting();
         assert!(r2.is_finished());
-        drop(drain(&mut rx));
+        drop(drain(&gate));
         assert_eq!(gate.counts(), (0, 0));
+    }
+
+    #[test]
+    fn the_task_is_woken_once_something_is_ready() {
+        use futures::task::{waker, ArcWake};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        struct Count(AtomicUsize);
+        impl ArcWake for Count {
+            fn wake_by_ref(me: &Arc<Self>) {
+                me.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let w = waker(count.clone());
+        let mut cx = Context::from_waker(&w);
+        let gate = Gate::new(4);
+        let mut out = Vec::new();
+        assert!(gate.poll_ready(&mut cx, &mut out).is_pending());
+        let (cmd, _r) = request(1);
+        gate.send(cmd).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert!(gate.poll_ready(&mut cx, &mut out).is_ready());
+        assert_eq!(out.len(), 1);
     }
 }

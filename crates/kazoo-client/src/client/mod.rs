@@ -14,7 +14,7 @@ mod gate;
 
 pub use builder::ClientBuilder;
 pub(crate) use call::{seal, Call, ErrPath, WatchSpec};
-pub(crate) use gate::Permit;
+pub(crate) use gate::{Gate, Permit};
 
 use crate::driver::{Command, Driver, DriverConfig, Shared};
 use crate::error::{Error, Result};
@@ -25,7 +25,6 @@ use crate::session::{RawReply, SessionConfig};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::TlsConnector;
 use futures::Stream;
-use gate::Gate;
 use kazoo_proto::{Acl, ErrorCode, OpCode, Reader, Response};
 use std::fmt;
 use std::future::Future;
@@ -304,9 +303,9 @@ impl Client {
             backoff_max: cfg.backoff_max,
             tls: cfg.tls.clone(),
         };
-        *self.inner.gate.write().unwrap_or_else(|e| e.into_inner()) =
-            Some(Gate::new(cfg.max_in_flight, &tx));
-        let driver = Driver::new(dcfg, rx, self.inner.shared.clone());
+        let gate = Gate::new(cfg.max_in_flight);
+        *self.inner.gate.write().unwrap_or_else(|e| e.into_inner()) = Some(gate.clone());
+        let driver = Driver::new(dcfg, rx, gate, self.inner.shared.clone());
         let handle = tokio::spawn(driver.run().instrument(tracing::info_span!("zk_io")));
         *cmd = Some(tx);
         *self.inner.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);

@@ -311,12 +311,10 @@ impl<T> SessionCore<T> {
 
     /// Moves the bytes to send into `out`.
     pub fn take_transmit(&mut self, out: &mut BytesMut) {
-        if out.is_empty() {
-            std::mem::swap(out, &mut self.transmit);
-        } else {
-            out.extend_from_slice(&self.transmit);
-            self.transmit.clear();
-        }
+        // Copied rather than swapped: both buffers keep their capacity, so neither grows (and
+        // reallocates) again on every batch.
+        out.extend_from_slice(&self.transmit);
+        self.transmit.clear();
     }
 
     /// True when bytes wait to be sent.
