@@ -71,28 +71,28 @@ impl WatchedEvent {
 #[derive(Debug)]
 pub struct Watch {
     rx: oneshot::Receiver<WatchedEvent>,
-    path: String,
-    /// Whom to tell when dropped unfired: the watcher, its kind and its server path.
+    /// The server's path; the caller's is its tail after the chroot (one string for both:
+    /// thousands of pending watches are common, W6 in BENCHMARKS.md).
+    server_path: String,
+    chroot_len: usize,
+    /// Whom to tell when dropped unfired: the watcher and its kind.
     forget: Option<Forget>,
     done: bool,
 }
 
-type Forget = (
-    WatcherId,
-    WatchKind,
-    String,
-    mpsc::WeakUnboundedSender<Command>,
-);
+type Forget = (WatcherId, WatchKind, mpsc::WeakUnboundedSender<Command>);
 
 impl Watch {
     pub(crate) fn new(
         rx: oneshot::Receiver<WatchedEvent>,
-        path: String,
+        server_path: String,
+        chroot_len: usize,
         forget: Option<Forget>,
     ) -> Watch {
         Watch {
             rx,
-            path,
+            server_path,
+            chroot_len,
             forget,
             done: false,
         }
@@ -100,7 +100,11 @@ impl Watch {
 
     /// The watched path (chroot-relative).
     pub fn path(&self) -> &str {
-        &self.path
+        match self.server_path.get(self.chroot_len..) {
+            Some("") => "/",
+            Some(p) => p,
+            None => &self.server_path,
+        }
     }
 }
 
@@ -111,7 +115,7 @@ impl Future for Watch {
         let event = match Pin::new(&mut self.rx).poll(cx) {
             Poll::Ready(Ok(e)) => e,
             // The I/O task is gone: the client was closed or dropped.
-            Poll::Ready(Err(_)) => WatchedEvent::closed(&self.path),
+            Poll::Ready(Err(_)) => WatchedEvent::closed(self.path()),
             Poll::Pending => return Poll::Pending,
         };
         self.done = true;
@@ -124,12 +128,12 @@ impl Drop for Watch {
         if self.done {
             return;
         }
-        if let Some((watcher, kind, server_path, cmd)) = self.forget.take() {
+        if let Some((watcher, kind, cmd)) = self.forget.take() {
             if let Some(cmd) = cmd.upgrade() {
                 let _ = cmd.send(Command::DropWatcher {
                     watcher,
                     kind,
-                    server_path,
+                    server_path: std::mem::take(&mut self.server_path),
                 });
             }
         }

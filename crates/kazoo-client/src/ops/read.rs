@@ -42,9 +42,8 @@ impl Client {
         let server_path = self.server_path(path, false)?;
         let (tx, rx) = oneshot::channel();
         let id = self.next_watcher_id();
-        let forget = self
-            .sender()
-            .map(|cmd| (id, kind, server_path.clone(), cmd.downgrade()));
+        let forget = self.sender().map(|cmd| (id, kind, cmd.downgrade()));
+        let watch = Watch::new(rx, server_path.clone(), self.chroot_len(), forget);
         Ok((
             WatchSpec {
                 kind,
@@ -52,7 +51,7 @@ impl Client {
                 id,
                 sink: Sink::Once(tx),
             },
-            Watch::new(rx, path.to_owned(), forget),
+            watch,
         ))
     }
 

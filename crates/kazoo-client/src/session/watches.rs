@@ -62,7 +62,93 @@ pub struct WatchRegistration {
 /// Watchers by kind and path.
 #[derive(Debug, Default)]
 pub struct WatchRegistry {
-    by_kind: [BTreeMap<String, BTreeSet<WatcherId>>; 5],
+    by_kind: [BTreeMap<String, Ids>; 5],
+}
+
+/// The watchers of one path and kind: almost always exactly one, kept without an allocation
+/// of its own then (a `BTreeSet` costs a node per path; see BENCHMARKS.md, W6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Ids {
+    #[default]
+    Empty,
+    One(WatcherId),
+    /// Sorted, no duplicates.
+    Many(Vec<WatcherId>),
+}
+
+impl Ids {
+    fn as_slice(&self) -> &[WatcherId] {
+        match self {
+            Ids::Empty => &[],
+            Ids::One(w) => std::slice::from_ref(w),
+            Ids::Many(v) => v,
+        }
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, WatcherId> {
+        self.as_slice().iter()
+    }
+
+    fn contains(&self, w: &WatcherId) -> bool {
+        self.as_slice().binary_search(w).is_ok()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    /// False when it was there already.
+    fn insert(&mut self, w: WatcherId) -> bool {
+        match self {
+            Ids::Empty => {
+                *self = Ids::One(w);
+                true
+            }
+            Ids::One(x) if *x == w => false,
+            Ids::One(x) => {
+                let mut v = vec![*x, w];
+                v.sort_unstable();
+                *self = Ids::Many(v);
+                true
+            }
+            Ids::Many(v) => match v.binary_search(&w) {
+                Ok(_) => false,
+                Err(at) => {
+                    v.insert(at, w);
+                    true
+                }
+            },
+        }
+    }
+
+    /// False when it was not there.
+    fn remove(&mut self, w: &WatcherId) -> bool {
+        match self {
+            Ids::One(x) if x == w => {
+                *self = Ids::Empty;
+                true
+            }
+            Ids::Many(v) => match v.binary_search(w) {
+                Ok(at) => {
+                    v.remove(at);
+                    if v.is_empty() {
+                        *self = Ids::Empty;
+                    }
+                    true
+                }
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Ids {
+    type Item = &'a WatcherId;
+    type IntoIter = std::slice::Iter<'a, WatcherId>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 fn slot(kind: WatchKind) -> usize {
@@ -101,7 +187,7 @@ impl WatchRegistry {
     pub fn remove_all(&mut self, kind: WatchKind, path: &str) -> Vec<WatcherId> {
         self.by_kind[slot(kind)]
             .remove(path)
-            .map(|s| s.into_iter().collect())
+            .map(|s| s.iter().copied().collect())
             .unwrap_or_default()
     }
 
@@ -131,7 +217,7 @@ impl WatchRegistry {
         let mut hit = BTreeSet::new();
         let mut take = |this: &mut Self, kind: WatchKind| {
             if let Some(s) = this.by_kind[slot(kind)].remove(path) {
-                hit.extend(s);
+                hit.extend(s.iter().copied());
             }
         };
         match event_type {
@@ -187,7 +273,7 @@ impl WatchRegistry {
         let mut seen = BTreeMap::new();
         for map in &mut self.by_kind {
             for (path, set) in std::mem::take(map) {
-                for w in set {
+                for &w in set.iter() {
                     seen.entry(w).or_insert_with(|| path.clone());
                 }
             }
