@@ -73,8 +73,8 @@ pub struct Watch {
     rx: oneshot::Receiver<WatchedEvent>,
     /// The server's path; the caller's is its tail after the chroot (one string for both:
     /// thousands of pending watches are common, W6 in BENCHMARKS.md).
-    server_path: String,
-    chroot_len: usize,
+    server_path: Box<str>,
+    chroot_len: u32,
     /// Whom to tell when dropped unfired: the watcher and its kind.
     forget: Option<Forget>,
     done: bool,
@@ -91,8 +91,8 @@ impl Watch {
     ) -> Watch {
         Watch {
             rx,
-            server_path,
-            chroot_len,
+            server_path: server_path.into_boxed_str(),
+            chroot_len: u32::try_from(chroot_len).unwrap_or(0),
             forget,
             done: false,
         }
@@ -100,7 +100,7 @@ impl Watch {
 
     /// The watched path (chroot-relative).
     pub fn path(&self) -> &str {
-        match self.server_path.get(self.chroot_len..) {
+        match self.server_path.get(self.chroot_len as usize..) {
             Some("") => "/",
             Some(p) => p,
             None => &self.server_path,
@@ -133,7 +133,7 @@ impl Drop for Watch {
                 let _ = cmd.send(Command::DropWatcher {
                     watcher,
                     kind,
-                    server_path: std::mem::take(&mut self.server_path),
+                    server_path: std::mem::take(&mut self.server_path).into_string(),
                 });
             }
         }

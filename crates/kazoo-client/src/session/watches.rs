@@ -62,7 +62,7 @@ pub struct WatchRegistration {
 /// Watchers by kind and path.
 #[derive(Debug, Default)]
 pub struct WatchRegistry {
-    by_kind: [BTreeMap<String, Ids>; 5],
+    by_kind: [BTreeMap<Box<str>, Ids>; 5],
 }
 
 /// The watchers of one path and kind: almost always exactly one, kept without an allocation
@@ -165,7 +165,7 @@ impl WatchRegistry {
     /// Adds a watcher; returns false when it was already registered (deduplicated).
     pub fn add(&mut self, kind: WatchKind, path: &str, watcher: WatcherId) -> bool {
         self.by_kind[slot(kind)]
-            .entry(path.to_owned())
+            .entry(path.into())
             .or_default()
             .insert(watcher)
     }
@@ -208,7 +208,10 @@ impl WatchRegistry {
 
     /// Paths of one kind, sorted.
     pub fn paths(&self, kind: WatchKind) -> Vec<String> {
-        self.by_kind[slot(kind)].keys().cloned().collect()
+        self.by_kind[slot(kind)]
+            .keys()
+            .map(|p| p.to_string())
+            .collect()
     }
 
     /// Routes a node event (server-absolute path) and removes the one-shot watches it
@@ -274,7 +277,7 @@ impl WatchRegistry {
         for map in &mut self.by_kind {
             for (path, set) in std::mem::take(map) {
                 for &w in set.iter() {
-                    seen.entry(w).or_insert_with(|| path.clone());
+                    seen.entry(w).or_insert_with(|| path.to_string());
                 }
             }
         }
@@ -297,7 +300,7 @@ impl WatchRegistry {
                 self.by_kind[slot(k)]
                     .iter()
                     .filter(move |(_, set)| set.contains(&watcher))
-                    .map(move |(path, _)| (k, path.clone()))
+                    .map(move |(path, _)| (k, path.to_string()))
             })
             .collect()
     }

@@ -215,7 +215,8 @@ pub fn split_frames(
         }
         let end = at + 4 + len as usize;
         if buf.len() < end {
-            buf.reserve(end - buf.len());
+            // The reader makes room as it reads (reserving here would copy the buffer the
+            // returned chunk still shares).
             break Ok(());
         }
         bounds.push((at + 4, end));
