@@ -239,6 +239,9 @@ fn run_cell(
         }
         _ => launcher.spawn(&spec)?.wait(child_limit(args))?,
     };
+    if mode == Mode::Real {
+        settle(addr);
+    }
     let server = match (&servers.canned, before) {
         (Some(s), Some(b)) if mode == Mode::Canned => {
             s.wait_idle(Duration::from_secs(5));
@@ -256,6 +259,29 @@ fn run_cell(
         server,
         args.watches,
     ))
+}
+
+/// Waits (up to 60 s) until the real server has finished with the last child: its session
+/// closed and its ephemeral nodes (W3 leaves tens of thousands) deleted, and nothing is
+/// outstanding. Otherwise the next client in the rotation would share the server's CPU with
+/// that clean-up and measure lower through no fault of its own.
+fn settle(addr: SocketAddr) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let Ok(m) = kazoo_testkit::four_letter_word(addr, "mntr", Duration::from_secs(5)) else {
+            return;
+        };
+        let value = |key: &str| {
+            m.lines()
+                .find_map(|l| l.strip_prefix(key)?.trim().parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        if value("zk_ephemerals_count") == 0 && value("zk_outstanding_requests") == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("warning: the server still had ephemeral nodes after 60 s");
 }
 
 /// W4c: two children of the same client contending for one lock, started at the same instant.
