@@ -185,3 +185,36 @@ async fn semaphore_lease_reports_a_node_deleted_before_its_watch_was_set() {
     assert!(children(&zk, "/sem").await.is_empty());
     assert_no_watches_under(&root);
 }
+
+// Two contenders releasing and taking the lock back to back: most waits end with the
+// predecessor already gone when its read arrives, the path where the listing sent behind that
+// read decides. Exclusion must hold on every cycle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_back_to_back_contenders_never_overlap() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let root = fresh_root("lock-rtt-contend").await;
+    let holders = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for id in ["a", "b"] {
+        let zk = client_at(&root).await;
+        let holders = holders.clone();
+        tasks.push(tokio::spawn(async move {
+            let lock = Lock::with_options(&zk, "/lock", LockOptions::new().identifier(id));
+            for _ in 0..150 {
+                let guard = lock.acquire().await.unwrap();
+                assert_eq!(holders.fetch_add(1, Ordering::SeqCst), 0, "two holders");
+                tokio::task::yield_now().await;
+                holders.fetch_sub(1, Ordering::SeqCst);
+                guard.release().await.unwrap();
+            }
+            zk
+        }));
+    }
+    let mut clients = Vec::new();
+    for t in tasks {
+        clients.push(within("150 cycles", t).await.unwrap());
+    }
+    assert!(children(&clients[0], "/lock").await.is_empty());
+    assert_no_watches_under(&root);
+}

@@ -240,11 +240,13 @@ impl Core {
         blocking: bool,
     ) -> Result<Option<(String, Grant)>, LockError> {
         let mut path_ready = self.assured_path.load(Ordering::Relaxed);
+        // A listing sent right behind a request whose outcome decides that we need one (our
+        // create, the read of our predecessor), before its reply: ZooKeeper answers a
+        // session's requests in order, so the listing already shows that request's effect
+        // and saves a round trip. Used by the next look at the children, or dropped unread.
+        let mut listing = None;
         loop {
             w.check()?;
-            // A listing sent right behind our create, before its reply: ZooKeeper answers a
-            // session's requests in order, so it already shows the node the create made.
-            let mut listing = None;
             if !path_ready {
                 match w.run(self.client.ensure_path(&self.path)).await? {
                     Ok(()) => {
@@ -309,7 +311,9 @@ impl Core {
             let Some(node) = a.node.clone() else {
                 continue;
             };
-            let children = listing.unwrap_or_else(|| self.client.get_children(&self.path));
+            let children = listing
+                .take()
+                .unwrap_or_else(|| self.client.get_children(&self.path));
             let children = match w.run(children).await? {
                 Ok(c) => c,
                 Err(Error::NoNode { .. }) => {
@@ -347,13 +351,20 @@ impl Core {
                         return Ok(None);
                     }
                     let pred = join(&self.path, &pred);
-                    let watch = match w.run(self.client.get_w(&pred)).await {
+                    let read = self.client.get_w(&pred);
+                    // Often the predecessor is gone by now (it held the lock and released it):
+                    // then this listing, sent after the read, is the next one to look at.
+                    let children = self.client.get_children(&self.path);
+                    let watch = match w.run(read).await {
                         Err(stop) => {
                             self.unwatch(&pred).await;
                             return Err(stop);
                         }
                         Ok(Ok((_, _, watch))) => watch,
-                        Ok(Err(Error::NoNode { .. })) => continue,
+                        Ok(Err(Error::NoNode { .. })) => {
+                            listing = Some(children);
+                            continue;
+                        }
                         Ok(Err(e)) if is_transient(&e) => {
                             w.back_off().await?;
                             continue;
