@@ -432,6 +432,56 @@ impl Grant {
     /// # Ok(()) }
     /// ```
     pub async fn monitor(client: &Client, path: &str, stat: &Stat, options: GrantOptions) -> Grant {
+        let (grant, mut monitor) = Grant::prepare(client, path, stat, options);
+        if let Some(reason) = monitor.initial_reason() {
+            monitor.trigger.fire(reason);
+            return grant;
+        }
+        match arm(client, path, monitor.expect).await {
+            Ok(watch) => monitor.watch = Some(watch),
+            Err(Some(reason)) => {
+                monitor.trigger.fire(reason);
+                return grant;
+            }
+            // Connection trouble: the task tries again.
+            Err(None) => {}
+        }
+        grant.start(monitor);
+        grant
+    }
+
+    /// [`Grant::monitor`] for a caller that has just seen the node as ours: `stat` comes from
+    /// a reply of this session (the create, or a read), and the latest reply about the node
+    /// showed it still there (a lock's listing sent after its create). The grant is returned
+    /// at once, without a round trip, and the spawned task sets the data watch first. If that
+    /// read finds the node gone or not ours, the lost signal fires from the task, for the same
+    /// reasons [`Grant::monitor`] gives.
+    ///
+    /// A grant ended before its task ran sends no request at all; one ended while the read is
+    /// in flight leaves its watch only until the node's deletion, which the recipes send right
+    /// after ending the grant (a read that arrives after the deletion sets no watch).
+    pub(crate) fn monitor_verified(
+        client: &Client,
+        path: &str,
+        stat: &Stat,
+        options: GrantOptions,
+    ) -> Grant {
+        let (grant, monitor) = Grant::prepare(client, path, stat, options);
+        if let Some(reason) = monitor.initial_reason() {
+            monitor.trigger.fire(reason);
+            return grant;
+        }
+        grant.start(monitor);
+        grant
+    }
+
+    /// The grant and its not yet started monitor.
+    fn prepare(
+        client: &Client,
+        path: &str,
+        stat: &Stat,
+        options: GrantOptions,
+    ) -> (Grant, Monitor) {
         let (trigger, _) = lost_channel();
         let expect = Expect {
             czxid: stat.czxid,
@@ -448,31 +498,23 @@ impl Grant {
                 task: Mutex::new(None),
             }),
         };
-        let mut monitor = Monitor {
+        let monitor = Monitor {
             client: client.clone(),
             path: path.to_owned(),
             expect,
             lost_on_suspend: options.lost_on_suspend,
             trigger,
+            // Subscribed now, so no transition after this point is missed by the task.
             states: client.subscribe_state(),
             watch: None,
         };
-        if let Some(reason) = monitor.initial_reason() {
-            monitor.trigger.fire(reason);
-            return grant;
-        }
-        match arm(client, path, expect).await {
-            Ok(watch) => monitor.watch = Some(watch),
-            Err(Some(reason)) => {
-                monitor.trigger.fire(reason);
-                return grant;
-            }
-            // Connection trouble: the task tries again.
-            Err(None) => {}
-        }
+        (grant, monitor)
+    }
+
+    /// Spawns the monitor's task (must run inside a tokio runtime).
+    fn start(&self, monitor: Monitor) {
         let task = tokio::spawn(monitor.run());
-        *grant.inner.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
-        grant
+        *self.inner.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(task);
     }
 
     /// The fencing token.

@@ -10,7 +10,8 @@ mod blocking;
 pub use blocking::{BlockingSemaphore, BlockingSemaphoreGuard};
 
 use crate::fencing::{FencingToken, Grant, GrantOptions, LostReason};
-use crate::lock::contender::{delete_until_gone, join, new_uuid, NodeCleanup};
+use crate::lock::contender::{join, new_uuid, NodeCleanup};
+use crate::lock::delete::delete_confirmed;
 use crate::lock::wait::{is_transient, Waiter};
 use crate::lock::{Lock, LockError, LockOptions};
 use bytes::Bytes;
@@ -329,7 +330,7 @@ impl Inner {
         }
         match outcome {
             Ok(Some(stat)) => {
-                let guard = self.grant(&stat, rt).await;
+                let guard = self.grant(&stat, rt);
                 cleanup.disarm();
                 Ok(Some(guard))
             }
@@ -374,13 +375,15 @@ impl Inner {
                 rt: rt.clone(),
                 done: false,
             },
-            None => self.grant(&stat, rt.clone()).await,
+            None => self.grant(&stat, rt.clone()),
         }))
     }
 
-    async fn grant(self: &Arc<Self>, stat: &Stat, rt: Handle) -> SemaphoreGuard {
+    /// A guard for our lease node, whose `stat` a reply of this session just gave (the create,
+    /// or a read): the grant's task sets the watch on the node after we return.
+    fn grant(self: &Arc<Self>, stat: &Stat, rt: Handle) -> SemaphoreGuard {
         let opts = GrantOptions::new().lost_on_suspend(self.lost_on_suspend);
-        let grant = Grant::monitor(&self.client, &self.lease_path, stat, opts).await;
+        let grant = Grant::monitor_verified(&self.client, &self.lease_path, stat, opts);
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let old = self.lock_held().replace(Held {
             grant: grant.clone(),
@@ -547,15 +550,10 @@ impl Inner {
             return Ok(false);
         };
         held.grant.end(LostReason::Released);
-        let task = tokio::spawn(delete_until_gone(
-            self.client.clone(),
-            self.lease_path.clone(),
-            true,
-        ));
-        match task.await {
-            Ok(r) => r.map(|()| true).map_err(LockError::from),
-            Err(_) => Err(Error::Interrupted.into()),
-        }
+        delete_confirmed(&self.client, self.lease_path.clone(), true)
+            .await
+            .map(|()| true)
+            .map_err(LockError::from)
     }
 
     async fn lease_holders(&self) -> Result<Vec<String>, LockError> {

@@ -4,6 +4,7 @@
 //! before us, turn the grant into a watched [`Grant`], and delete our node on every way out
 //! that is not a grant, until it is really gone.
 
+use super::delete::{delete_confirmed, delete_until_gone};
 use super::guard::LockGuard;
 use super::names::{ordered, position, Matcher, Position};
 use super::wait::{is_transient, Waiter};
@@ -239,6 +240,11 @@ impl Core {
         blocking: bool,
     ) -> Result<Option<(String, Grant)>, LockError> {
         let mut path_ready = self.assured_path.load(Ordering::Relaxed);
+        // A listing sent right behind a request whose outcome decides that we need one (our
+        // create, the read of our predecessor), before its reply: ZooKeeper answers a
+        // session's requests in order, so the listing already shows that request's effect
+        // and saves a round trip. Used by the next look at the children, or dropped unread.
+        let mut listing = None;
         loop {
             w.check()?;
             if !path_ready {
@@ -274,15 +280,20 @@ impl Core {
                 }
                 if a.node.is_none() {
                     a.create_tried = true;
+                    // Both requests are queued when called, in this order.
                     let create = self.client.create_with_stat(
                         &join(&self.path, &a.prefix),
                         self.data.clone(),
                         &self.create_options(),
                     );
+                    let children = self.client.get_children(&self.path);
+                    // On every failure of the create the listing is dropped unread: it says
+                    // nothing about a node we do not know.
                     match w.run(create).await? {
                         Ok((path, stat)) => {
                             let name = path.rsplit('/').next().unwrap_or_default().to_owned();
                             a.node = Some(Node { name, stat });
+                            listing = Some(children);
                         }
                         Err(Error::NoNode { .. }) => {
                             path_ready = false;
@@ -300,7 +311,10 @@ impl Core {
             let Some(node) = a.node.clone() else {
                 continue;
             };
-            let children = match w.run(self.client.get_children(&self.path)).await? {
+            let children = listing
+                .take()
+                .unwrap_or_else(|| self.client.get_children(&self.path));
+            let children = match w.run(children).await? {
                 Ok(c) => c,
                 Err(Error::NoNode { .. }) => {
                     a.node = None;
@@ -317,12 +331,13 @@ impl Core {
             match position(&children, &node.name, &a.prefix, &self.blockers) {
                 // Our node is gone (its session expired, or someone deleted it): contend again.
                 Position::Missing => a.node = None,
+                // The listing, sent after our create (or the read that found our node), shows
+                // the node: the grant's task can set its watch after we return, and fires the
+                // lost signal if the node is gone or not ours by then.
                 Position::First => {
                     let path = join(&self.path, &node.name);
                     let opts = GrantOptions::new().lost_on_suspend(self.lost_on_suspend);
-                    let grant = w
-                        .run(Grant::monitor(&self.client, &path, &node.stat, opts))
-                        .await?;
+                    let grant = Grant::monitor_verified(&self.client, &path, &node.stat, opts);
                     match grant.lost_reason() {
                         None => return Ok(Some((path, grant))),
                         Some(LostReason::Closed) => return Err(Error::Closed.into()),
@@ -336,13 +351,20 @@ impl Core {
                         return Ok(None);
                     }
                     let pred = join(&self.path, &pred);
-                    let watch = match w.run(self.client.get_w(&pred)).await {
+                    let read = self.client.get_w(&pred);
+                    // Often the predecessor is gone by now (it held the lock and released it):
+                    // then this listing, sent after the read, is the next one to look at.
+                    let children = self.client.get_children(&self.path);
+                    let watch = match w.run(read).await {
                         Err(stop) => {
                             self.unwatch(&pred).await;
                             return Err(stop);
                         }
                         Ok(Ok((_, _, watch))) => watch,
-                        Ok(Err(Error::NoNode { .. })) => continue,
+                        Ok(Err(Error::NoNode { .. })) => {
+                            listing = Some(children);
+                            continue;
+                        }
                         Ok(Err(e)) if is_transient(&e) => {
                             w.back_off().await?;
                             continue;
@@ -375,16 +397,10 @@ impl Core {
         };
         held.grant.end(LostReason::Released);
         self.held_tx.send_replace(false);
-        // A task, so that a caller who stops waiting does not stop the deletion.
-        let task = tokio::spawn(delete_until_gone(
-            self.client.clone(),
-            held.node,
-            self.ephemeral,
-        ));
-        match task.await {
-            Ok(r) => r.map(|()| true).map_err(LockError::from),
-            Err(_) => Err(Error::Interrupted.into()),
-        }
+        delete_confirmed(&self.client, held.node, self.ephemeral)
+            .await
+            .map(|()| true)
+            .map_err(LockError::from)
     }
 
     /// kazoo's `contenders()`: the identifiers of every contender, in order.
@@ -403,28 +419,6 @@ impl Core {
             }
         }
         Ok(out)
-    }
-}
-
-/// Deletes `path` until it is gone: retries through connection losses; an ephemeral node is
-/// gone once its session is.
-pub(crate) async fn delete_until_gone(
-    client: Client,
-    path: String,
-    ephemeral: bool,
-) -> Result<(), Error> {
-    let mut delay = Duration::from_millis(20);
-    loop {
-        match client.delete(&path, None).await {
-            Ok(()) | Err(Error::NoNode { .. }) => return Ok(()),
-            Err(e) if ephemeral && e.is_session_terminal() => return Ok(()),
-            Err(e) if is_transient(&e) => {
-                tracing::debug!(%path, error = %e, "retrying the deletion of a contender node");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(1));
-            }
-            Err(e) => return Err(e),
-        }
     }
 }
 

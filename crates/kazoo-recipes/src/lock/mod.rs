@@ -30,6 +30,7 @@
 
 mod blocking;
 pub(crate) mod contender;
+pub(crate) mod delete;
 mod error;
 mod guard;
 mod kinds;
