@@ -170,6 +170,10 @@ pub(crate) struct Driver {
     gate: Arc<Gate>,
     /// What was taken from the gate in one go (kept for its capacity).
     batch: Vec<Command>,
+    /// The timer of the next deadline, and that deadline (`None`: no timer armed).
+    /// Created on the first wait, inside the runtime.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    sleep_at: Option<Instant>,
     shared: Arc<Shared>,
     cfg: DriverConfig,
     sinks: HashMap<WatcherId, Sink>,
@@ -226,6 +230,8 @@ impl Driver {
             cmd_rx,
             gate,
             batch: Vec::new(),
+            sleep: None,
+            sleep_at: None,
             shared,
             backoff: cfg.backoff_initial,
             cfg,
@@ -310,12 +316,19 @@ impl Driver {
             .into_iter()
             .flatten()
             .min();
-        let sleep = async move {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
-                None => std::future::pending().await,
+        // One timer for the task's life, moved only when the deadline moves: a new `Sleep`
+        // per wake-up registers and deregisters a timer entry each time, which is most of a
+        // wake-up's cost when few replies arrive at once (real servers, sequential calls).
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())));
+        if deadline != self.sleep_at {
+            if let Some(d) = deadline {
+                sleep.as_mut().reset(tokio::time::Instant::from_std(d));
             }
-        };
+            self.sleep_at = deadline;
+        }
+        let timed = self.sleep_at.is_some();
         let want_write = !self.wbuf.is_empty();
         let cmd_open = !self.cmd_closed;
         let gate = &self.gate;
@@ -328,7 +341,7 @@ impl Driver {
             c = connect_opt(&mut self.connecting) => Wake::Connected(c),
             cmd = self.cmd_rx.recv(), if cmd_open => Wake::Cmd(cmd),
             a = self.probe_rx.recv() => Wake::RwServer(a),
-            _ = sleep => Wake::Timer,
+            _ = sleep, if timed => Wake::Timer,
         }
     }
 
