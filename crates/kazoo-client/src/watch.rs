@@ -5,12 +5,14 @@
 //! it: a slow consumer cannot stall pings. A persistent stream's channel is unbounded for that
 //! reason; consume it or drop it.
 
+use crate::client::Gate;
 use crate::driver::Command;
 use crate::session::watches::{WatchKind, WatcherId};
 use futures::Stream;
 use kazoo_proto::{EventType, KeeperState};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Weak;
 use std::task::{Context, Poll};
 use tokio::sync::{mpsc, oneshot};
 
@@ -80,7 +82,7 @@ pub struct Watch {
     done: bool,
 }
 
-type Forget = (WatcherId, WatchKind, mpsc::WeakUnboundedSender<Command>);
+type Forget = (WatcherId, WatchKind, Weak<Gate>);
 
 impl Watch {
     pub(crate) fn new(
@@ -193,7 +195,7 @@ pub struct PersistentWatch {
     kind: WatchKind,
     server_path: String,
     path: String,
-    cmd: mpsc::WeakUnboundedSender<Command>,
+    cmd: Weak<Gate>,
     done: bool,
 }
 
@@ -204,7 +206,7 @@ impl PersistentWatch {
         mode: AddWatchMode,
         server_path: String,
         path: String,
-        cmd: mpsc::WeakUnboundedSender<Command>,
+        cmd: Weak<Gate>,
     ) -> PersistentWatch {
         PersistentWatch {
             rx,

@@ -98,3 +98,36 @@ async fn a_fired_watch_dropped_later_costs_nothing_and_keeps_other_watches() {
     no_watches_left(&root).await;
     zk.close().await;
 }
+
+/// A watch dropped right before a new watch on the same path is asked for (a recipe that
+/// waits with a timeout, then waits again) must not take the new one with it: the drop is
+/// ordered with the calls, so the server's removal goes out before the new request sets the
+/// watch again. Repeated, since an ordering bug shows up only on some iterations.
+#[tokio::test]
+async fn a_watch_dropped_just_before_a_new_one_on_the_path_leaves_the_new_one_set() {
+    let (zk, root) = chrooted_client("wdrop4").await;
+    zk.create("/n", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    let server_path = format!("{root}/n");
+    for i in 0..20 {
+        let (_, old) = zk.exists_w("/n").await.unwrap();
+        drop(old);
+        let (_, new) = zk.exists_w("/n").await.unwrap();
+        // Answered after both: by then the server has applied the removal, if any.
+        zk.sync("/").await.unwrap();
+        assert!(
+            watched_under(&root).contains(&server_path),
+            "iteration {i}: the new watch is gone from the server"
+        );
+        zk.set("/n", format!("{i}").into_bytes(), None)
+            .await
+            .unwrap();
+        let e = tokio::time::timeout(T, new)
+            .await
+            .expect("the new watch fired");
+        assert_eq!(e.event_type, EventType::NodeDataChanged);
+    }
+    no_watches_left(&root).await;
+    zk.close().await;
+}

@@ -609,7 +609,7 @@ impl Client {
             .clone()
     }
 
-    fn gate(&self) -> Option<Arc<Gate>> {
+    pub(crate) fn gate(&self) -> Option<Arc<Gate>> {
         self.inner
             .gate
             .read()

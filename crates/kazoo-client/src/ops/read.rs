@@ -42,7 +42,11 @@ impl Client {
         let server_path = self.server_path(path, false)?;
         let (tx, rx) = oneshot::channel();
         let id = self.next_watcher_id();
-        let forget = self.sender().map(|cmd| (id, kind, cmd.downgrade()));
+        // Through the gate, like requests: a watch dropped before a later call on the same
+        // path is forgotten (and removed from the server) before that call goes out.
+        let forget = self
+            .gate()
+            .map(|g| (id, kind, std::sync::Arc::downgrade(&g)));
         let watch = Watch::new(rx, server_path.clone(), self.chroot_len(), forget);
         Ok((
             WatchSpec {

@@ -28,7 +28,7 @@ impl Client {
     ) -> impl Future<Output = Result<PersistentWatch>> + Send + 'static {
         let user_path = path.to_owned();
         let prepared = self.server_path(path, false).and_then(|sp| {
-            let tx = self.sender().ok_or(Error::Closed)?;
+            let tx = self.gate().ok_or(Error::Closed)?;
             Ok((sp, tx))
         });
         let call = prepared.map(|(sp, tx)| {
@@ -46,7 +46,7 @@ impl Client {
                     sink: Sink::Stream(etx),
                 }),
             );
-            (call, erx, id, sp, tx.downgrade())
+            (call, erx, id, sp, std::sync::Arc::downgrade(&tx))
         });
         async move {
             let (call, erx, id, sp, weak) = call?;
