@@ -124,7 +124,7 @@ impl Reader {
         self.buf.slice(self.pos..)
     }
 
-    fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
         if self.remaining() < n {
             return Err(DecodeError::Truncated {
                 needed: n,

@@ -149,24 +149,6 @@ impl Stat {
 
 impl Decode for Stat {
     fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
-        if r.remaining() < Self::LEN {
-            return Err(DecodeError::Truncated {
-                needed: Self::LEN,
-                remaining: r.remaining(),
-            });
-        }
-        Ok(Stat {
-            czxid: r.read_i64()?,
-            mzxid: r.read_i64()?,
-            ctime: r.read_i64()?,
-            mtime: r.read_i64()?,
-            version: r.read_i32()?,
-            cversion: r.read_i32()?,
-            aversion: r.read_i32()?,
-            ephemeral_owner: r.read_i64()?,
-            data_length: r.read_i32()?,
-            num_children: r.read_i32()?,
-            pzxid: r.read_i64()?,
-        })
+        Stat::from_slice(r.take(Self::LEN)?)
     }
 }

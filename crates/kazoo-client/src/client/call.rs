@@ -6,7 +6,7 @@
 //! pipelining caller moves each future a few times (into a `FuturesUnordered`, a task), and
 //! polls it once or twice, so every byte and branch here is paid per request (BENCHMARKS.md,
 //! W5). The common operations also encode their frame directly from the caller's `&str`
-//! ([`Client::path_frame`]) instead of building an owned request record first.
+//! ([`Client::call_path`]) instead of building an owned request record first.
 
 use super::{decode, Client};
 use crate::driver::{Command, Sink, Token};
@@ -195,7 +195,7 @@ impl ErrPath {
 }
 
 /// Writes the length prefix of a frame built with [`Client::path_frame`].
-pub(crate) fn seal(frame: &mut [u8]) -> Result<()> {
+fn seal(frame: &mut [u8]) -> Result<()> {
     let len = i32::try_from(frame.len() - 4)
         .map_err(|_| Error::Protocol(format!("a frame of {} bytes", frame.len())))?;
     frame[..4].copy_from_slice(&len.to_be_bytes());
@@ -205,16 +205,50 @@ pub(crate) fn seal(frame: &mut [u8]) -> Result<()> {
 impl Client {
     /// The length of the chroot as servers prefix it to paths (0 without one).
     pub(crate) fn chroot_len(&self) -> usize {
-        self.inner
-            .chroot
-            .as_deref()
-            .map_or(0, |r| r.trim_end_matches('/').len())
+        // A chroot is a valid path other than `/` (`HostList::parse`): no trailing slash.
+        self.inner.chroot.as_deref().map_or(0, str::len)
+    }
+
+    /// A request whose body starts with a path, encoded straight from `path` (validated
+    /// first): `body` appends the rest of the body, `extra` bytes reserved up front. The
+    /// frame is then sealed and handed to the I/O task with `watch`, if any.
+    pub(crate) fn call_path(
+        &self,
+        op: OpCode,
+        path: &str,
+        sequential: bool,
+        extra: usize,
+        watch: Option<WatchSpec>,
+        body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Call {
+        let frame = self
+            .path_frame(op, path, sequential, extra)
+            .and_then(|mut f| {
+                body(&mut f)?;
+                seal(&mut f)?;
+                Ok(f)
+            });
+        match frame {
+            Ok(f) => self.send_frame(op, f.into(), Some(path), watch),
+            Err(e) => Call::failed(op, e),
+        }
+    }
+
+    /// Appends node data as a length-prefixed buffer.
+    pub(crate) fn put_data(&self, f: &mut Vec<u8>, data: &[u8]) -> Result<()> {
+        let len = i32::try_from(data.len()).map_err(|_| Error::TooLarge {
+            size: data.len(),
+            limit: self.inner.max_request_size,
+        })?;
+        f.extend_from_slice(&len.to_be_bytes());
+        f.extend_from_slice(data);
+        Ok(())
     }
 
     /// Starts the frame of a request whose body begins with a path: length prefix (filled in
     /// by [`seal`]), header with a placeholder xid, the chroot-prefixed path. The path is
     /// validated first; `extra` is the size of the rest of the body, reserved now.
-    pub(crate) fn path_frame(
+    fn path_frame(
         &self,
         op: OpCode,
         path: &str,
@@ -225,12 +259,7 @@ impl Client {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
-        let root = self
-            .inner
-            .chroot
-            .as_deref()
-            .unwrap_or("")
-            .trim_end_matches('/');
+        let root = self.inner.chroot.as_deref().unwrap_or("");
         let tail = if !root.is_empty() && path == "/" {
             ""
         } else {

@@ -13,7 +13,7 @@ mod call;
 mod gate;
 
 pub use builder::ClientBuilder;
-pub(crate) use call::{seal, Call, ErrPath, WatchSpec};
+pub(crate) use call::{Call, ErrPath, WatchSpec};
 pub(crate) use gate::{Gate, Permit};
 
 use crate::driver::{Command, Driver, DriverConfig, Shared};

@@ -1,7 +1,7 @@
 //! create (with every mode, TTLs, makepath, returning the stat when asked) and ensure_path.
 
 use super::replies;
-use crate::client::{seal, Call, Client};
+use crate::client::{Call, Client};
 use crate::data::IntoData;
 use crate::error::{Error, Result};
 use bytes::{BufMut, Bytes};
@@ -222,15 +222,10 @@ impl Client {
         };
         let acl = opts.acl_or(&self.inner.default_acl);
         let acl_len: usize = acl.iter().map(Encode::encoded_len).sum();
-        let frame = self
-            .path_frame(op, path, mode.is_sequential(), 12 + data.len() + acl_len)
-            .and_then(|mut f| {
-                let len = i32::try_from(data.len()).map_err(|_| Error::TooLarge {
-                    size: data.len(),
-                    limit: self.inner.max_request_size,
-                })?;
-                f.put_i32(len);
-                f.put_slice(data);
+        let extra = 12 + data.len() + acl_len;
+        Some(
+            self.call_path(op, path, mode.is_sequential(), extra, None, |f| {
+                self.put_data(f, data)?;
                 f.put_i32(acl.len() as i32);
                 for a in acl {
                     f.put_i32(a.perms.0);
@@ -240,13 +235,9 @@ impl Client {
                     }
                 }
                 f.put_i32(mode.flag());
-                seal(&mut f)?;
-                Ok(f)
-            });
-        Some(match frame {
-            Ok(f) => self.send_frame(op, f.into(), Some(path), None),
-            Err(e) => Call::failed(op, e),
-        })
+                Ok(())
+            }),
+        )
     }
 
     fn create_inner(

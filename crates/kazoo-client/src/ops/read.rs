@@ -2,13 +2,12 @@
 //! variant that also leaves a one-shot watch.
 
 use super::replies;
-use crate::client::{decode, seal, Call, Client, ErrPath, WatchSpec};
+use crate::client::{decode, Call, Client, ErrPath, WatchSpec};
 use crate::driver::Sink;
 use crate::error::{Error, Result};
 use crate::session::watches::WatchKind;
 use crate::session::RawReply;
 use crate::watch::Watch;
-use bytes::BufMut;
 use bytes::Bytes;
 use kazoo_proto::{OpCode, Response, Stat};
 use std::future::Future;
@@ -62,15 +61,11 @@ impl Client {
     /// A path-only request (exists, getData, getChildren, getChildren2): the path and the
     /// watch flag, encoded straight from `path`.
     fn path_watch_call(&self, op: OpCode, path: &str, watch: Option<WatchSpec>) -> Call {
-        let frame = self.path_frame(op, path, false, 1).and_then(|mut f| {
-            f.put_u8(u8::from(watch.is_some()));
-            seal(&mut f)?;
-            Ok(f)
-        });
-        match frame {
-            Ok(f) => self.send_frame(op, f.into(), Some(path), watch),
-            Err(e) => Call::failed(op, e),
-        }
+        let flag = u8::from(watch.is_some());
+        self.call_path(op, path, false, 1, watch, |f| {
+            f.push(flag);
+            Ok(())
+        })
     }
 
     /// The same with a one-shot watch of `kind`, and the watch's handle.

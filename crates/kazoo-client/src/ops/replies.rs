@@ -1,13 +1,13 @@
 //! Decoders of the most frequent replies, straight from the received frame into the
 //! operation's result type (the `finish` functions of [`crate::client::OpFuture`]), instead
-//! of through the general [`kazoo_proto::Response`] enum. Data is a slice of the frame, not a
-//! copy. Each checks lengths before reading; a short body is a [`Error::Decode`] error.
+//! of through the general [`kazoo_proto::Response`] enum, with `kazoo_proto`'s [`Reader`]. Data
+//! is a slice of the frame, not a copy; a short body is a [`Error::Decode`] error.
 
 use crate::client::{error_for, ErrPath};
 use crate::error::{Error, Result};
 use crate::session::RawReply;
 use bytes::Bytes;
-use kazoo_proto::{DecodeError, ErrorCode, OpCode, Stat};
+use kazoo_proto::{Decode, ErrorCode, OpCode, Reader, Stat};
 
 fn checked(op: OpCode, raw: &RawReply, path: &ErrPath) -> Result<()> {
     if raw.err == ErrorCode::Ok {
@@ -15,33 +15,6 @@ fn checked(op: OpCode, raw: &RawReply, path: &ErrPath) -> Result<()> {
     } else {
         Err(error_for(op, raw.err, path.as_str()))
     }
-}
-
-/// A length-prefixed buffer at the start of `b`: its bounds in `b` (`-1`, null, reads as
-/// empty).
-fn buffer_at(b: &[u8]) -> Result<(usize, usize)> {
-    let Some(len) = b.get(..4) else {
-        return Err(DecodeError::Truncated {
-            needed: 4,
-            remaining: b.len(),
-        }
-        .into());
-    };
-    let len = i32::from_be_bytes([len[0], len[1], len[2], len[3]]);
-    if len == -1 {
-        return Ok((4, 4));
-    }
-    let Ok(n) = usize::try_from(len) else {
-        return Err(DecodeError::NegativeLength(len).into());
-    };
-    if b.len() - 4 < n {
-        return Err(DecodeError::TooLong {
-            len: n,
-            max: b.len() - 4,
-        }
-        .into());
-    }
-    Ok((4, 4 + n))
 }
 
 /// getData: the data (a slice of the frame) and the stat.
@@ -52,9 +25,9 @@ pub(crate) fn data_and_stat(
     _: usize,
 ) -> Result<(Bytes, Stat)> {
     checked(op, &raw, path)?;
-    let (start, end) = buffer_at(&raw.body)?;
-    let stat = Stat::from_slice(&raw.body[end..])?;
-    Ok((raw.body.slice(start..end), stat))
+    let mut r = Reader::new(raw.body);
+    let data = r.read_buffer()?;
+    Ok((data, Stat::decode(&mut r)?))
 }
 
 /// setData, setACL: the new stat.
@@ -83,19 +56,18 @@ pub(crate) fn nothing(op: OpCode, raw: RawReply, path: &ErrPath, _: usize) -> Re
 }
 
 /// The created node's path, with the chroot (`chroot_len` bytes) taken off.
-fn created_path(body: &[u8], chroot_len: usize) -> Result<(String, usize)> {
-    let (start, end) = buffer_at(body)?;
-    let full = std::str::from_utf8(&body[start..end]).map_err(|_| DecodeError::InvalidUtf8)?;
-    let path = match full.get(chroot_len..) {
-        Some("") => "/",
-        Some(rest) if chroot_len == 0 || rest.starts_with('/') => rest,
-        _ => {
-            return Err(Error::Protocol(format!(
-                "created path {full:?} is outside the chroot"
-            )))
-        }
-    };
-    Ok((path.to_owned(), end))
+fn created_path(r: &mut Reader, chroot_len: usize) -> Result<String> {
+    let full = r.read_string()?;
+    if chroot_len == 0 {
+        return Ok(full);
+    }
+    match full.get(chroot_len..) {
+        Some("") => Ok("/".to_owned()),
+        Some(rest) if rest.starts_with('/') => Ok(rest.to_owned()),
+        _ => Err(Error::Protocol(format!(
+            "created path {full:?} is outside the chroot"
+        ))),
+    }
 }
 
 /// create: the created node's chroot-relative path.
@@ -106,7 +78,7 @@ pub(crate) fn created(
     chroot_len: usize,
 ) -> Result<String> {
     checked(op, &raw, path)?;
-    Ok(created_path(&raw.body, chroot_len)?.0)
+    created_path(&mut Reader::new(raw.body), chroot_len)
 }
 
 /// create2 (and container / TTL creates): the path and the new node's stat.
@@ -117,8 +89,9 @@ pub(crate) fn created_with_stat(
     chroot_len: usize,
 ) -> Result<(String, Stat)> {
     checked(op, &raw, path)?;
-    let (p, end) = created_path(&raw.body, chroot_len)?;
-    Ok((p, Stat::from_slice(&raw.body[end..])?))
+    let mut r = Reader::new(raw.body);
+    let p = created_path(&mut r, chroot_len)?;
+    Ok((p, Stat::decode(&mut r)?))
 }
 
 #[cfg(test)]

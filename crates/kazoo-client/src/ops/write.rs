@@ -1,7 +1,7 @@
 //! set (setData), delete, and kazoo's recursive delete.
 
 use super::replies;
-use crate::client::{seal, Call, Client};
+use crate::client::Client;
 use crate::data::IntoData;
 use crate::error::{Error, Result};
 use bytes::BufMut;
@@ -26,23 +26,11 @@ impl Client {
         version: Option<i32>,
     ) -> impl Future<Output = Result<Stat>> + Send + 'static {
         let data = data.into_data();
-        let frame = self
-            .path_frame(OpCode::SetData, path, false, 8 + data.len())
-            .and_then(|mut f| {
-                let len = i32::try_from(data.len()).map_err(|_| Error::TooLarge {
-                    size: data.len(),
-                    limit: self.inner.max_request_size,
-                })?;
-                f.put_i32(len);
-                f.put_slice(&data);
-                f.put_i32(version.unwrap_or(-1));
-                seal(&mut f)?;
-                Ok(f)
-            });
-        match frame {
-            Ok(f) => self.send_frame(OpCode::SetData, f.into(), Some(path), None),
-            Err(e) => Call::failed(OpCode::SetData, e),
-        }
+        self.call_path(OpCode::SetData, path, false, 8 + data.len(), None, |f| {
+            self.put_data(f, &data)?;
+            f.put_i32(version.unwrap_or(-1));
+            Ok(())
+        })
         .finish(path, 0, replies::stat)
     }
 
@@ -60,17 +48,10 @@ impl Client {
         path: &str,
         version: Option<i32>,
     ) -> impl Future<Output = Result<()>> + Send + 'static {
-        let frame = self
-            .path_frame(OpCode::Delete, path, false, 4)
-            .and_then(|mut f| {
-                f.put_i32(version.unwrap_or(-1));
-                seal(&mut f)?;
-                Ok(f)
-            });
-        match frame {
-            Ok(f) => self.send_frame(OpCode::Delete, f.into(), Some(path), None),
-            Err(e) => Call::failed(OpCode::Delete, e),
-        }
+        self.call_path(OpCode::Delete, path, false, 4, None, |f| {
+            f.put_i32(version.unwrap_or(-1));
+            Ok(())
+        })
         .finish(path, 0, replies::nothing)
     }
 
