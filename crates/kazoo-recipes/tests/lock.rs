@@ -343,13 +343,7 @@ async fn lock_waiter_whose_session_expires_contends_again_and_is_served() {
 async fn lock_lost_on_suspend_fires_on_a_dropped_connection_only_when_asked() {
     let root = fresh_root("lock-suspend").await;
     let proxy = FaultProxy::start(server().addr()).expect("proxy");
-    let via_proxy = || async {
-        Client::builder(&format!("{}{}", proxy.connect_string(), root))
-            .session_timeout(Duration::from_secs(10))
-            .connect()
-            .await
-            .expect("connect through the proxy")
-    };
+    let via_proxy = || client_through(&proxy, &root, Duration::from_secs(10));
     let (eager, patient) = (via_proxy().await, via_proxy().await);
     let le = Lock::with_options(&eager, "/l1", LockOptions::new().lost_on_suspend(true));
     let lp = Lock::with_options(&patient, "/l2", LockOptions::new());
@@ -389,11 +383,7 @@ async fn lock_lost_on_suspend_fires_on_a_dropped_connection_only_when_asked() {
 async fn lock_create_whose_reply_is_lost_leaves_no_orphan() {
     let root = fresh_root("lock-orphan").await;
     let proxy = FaultProxy::start(server().addr()).expect("proxy");
-    let zk = Client::builder(&format!("{}{}", proxy.connect_string(), root))
-        .session_timeout(Duration::from_secs(10))
-        .connect()
-        .await
-        .unwrap();
+    let zk = client_through(&proxy, &root, Duration::from_secs(10)).await;
     let observer = client_at(&root).await;
     let lock = named(&zk, "a");
     // A first round makes sure the lock path exists, so the next acquire starts with its create.
@@ -417,11 +407,7 @@ async fn lock_create_whose_reply_is_lost_leaves_no_orphan() {
 async fn lock_cancelled_during_a_partition_keeps_deleting_its_node_until_gone() {
     let root = fresh_root("lock-732").await;
     let proxy = FaultProxy::start(server().addr()).expect("proxy");
-    let b = Client::builder(&format!("{}{}", proxy.connect_string(), root))
-        .session_timeout(Duration::from_secs(10))
-        .connect()
-        .await
-        .unwrap();
+    let b = client_through(&proxy, &root, Duration::from_secs(10)).await;
     let a = client_at(&root).await;
     let (la, lb) = (named(&a, "a"), named(&b, "b"));
     let ga = la.acquire().await.unwrap();

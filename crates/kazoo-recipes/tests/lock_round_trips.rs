@@ -141,11 +141,7 @@ async fn lock_grant_watch_is_set_after_acquire_and_fires_on_deletion() {
 async fn lock_release_whose_caller_stops_waiting_still_deletes_the_node() {
     let root = fresh_root("lock-rtt-release").await;
     let proxy = FaultProxy::start(server().addr()).expect("proxy");
-    let zk = Client::builder(&format!("{}{}", proxy.connect_string(), root))
-        .session_timeout(Duration::from_secs(10))
-        .connect()
-        .await
-        .unwrap();
+    let zk = client_through(&proxy, &root, Duration::from_secs(10)).await;
     let observer = client_at(&root).await;
     let guard = Lock::new(&zk, "/lock").acquire().await.unwrap();
     let session = zk.session_id();

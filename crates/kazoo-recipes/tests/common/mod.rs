@@ -104,12 +104,21 @@ pub fn spawn_python(root: &str, script: &str) -> Child {
 /// with a short (1.5 s) session timeout, so that [`expire_session`] can end its session.
 pub async fn proxied_client_at(root: &str) -> (Client, kazoo_testkit::FaultProxy) {
     let proxy = kazoo_testkit::FaultProxy::start(server().addr()).expect("start proxy");
-    let client = Client::builder(&format!("{}{}", proxy.connect_string(), root))
-        .session_timeout(Duration::from_millis(1500))
+    let client = client_through(&proxy, root, Duration::from_millis(1500)).await;
+    (client, proxy)
+}
+
+/// A client whose chroot is `root`, connected through `proxy` with `session_timeout`.
+pub async fn client_through(
+    proxy: &kazoo_testkit::FaultProxy,
+    root: &str,
+    session_timeout: Duration,
+) -> Client {
+    Client::builder(&format!("{}{}", proxy.connect_string(), root))
+        .session_timeout(session_timeout)
         .connect()
         .await
-        .expect("connect through the proxy");
-    (client, proxy)
+        .expect("connect through the proxy")
 }
 
 /// Ends the session of `client` (made by [`proxied_client_at`]) for real: the proxy drops
