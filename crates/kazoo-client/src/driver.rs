@@ -12,7 +12,7 @@ use crate::session::watches::{WatchKind, WatcherId};
 use crate::session::{Output, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
-use crate::watch::WatchedEvent;
+use crate::watch::{WatchTx, WatchedEvent};
 use bytes::BytesMut;
 use kazoo_proto::{EventType, OpCode, RemoveWatchesRequest, WatcherType};
 use rand::Rng;
@@ -30,7 +30,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 #[derive(Debug)]
 pub(crate) enum Sink {
     /// A one-shot [`crate::Watch`].
-    Once(oneshot::Sender<WatchedEvent>),
+    Once(WatchTx),
     /// A [`crate::PersistentWatch`] stream.
     Stream(mpsc::UnboundedSender<WatchedEvent>),
 }
@@ -693,9 +693,7 @@ impl Driver {
         let ends = event.is_terminal() || event.event_type == EventType::PersistentWatchRemoved;
         for id in watchers {
             match self.sinks.remove(&id) {
-                Some(Sink::Once(tx)) => {
-                    let _ = tx.send(event.clone());
-                }
+                Some(Sink::Once(tx)) => tx.fire(&event),
                 Some(Sink::Stream(tx)) if tx.send(event.clone()).is_ok() && !ends => {
                     self.sinks.insert(id, Sink::Stream(tx));
                 }

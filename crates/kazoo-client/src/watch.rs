@@ -12,9 +12,9 @@ use futures::Stream;
 use kazoo_proto::{EventType, KeeperState};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Weak;
-use std::task::{Context, Poll};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Poll, Waker};
+use tokio::sync::mpsc;
 
 /// A change a watcher is told about.
 ///
@@ -72,36 +72,44 @@ impl WatchedEvent {
 /// ```
 #[derive(Debug)]
 pub struct Watch {
-    rx: oneshot::Receiver<WatchedEvent>,
-    /// The server's path; the caller's is its tail after the chroot (one string for both:
-    /// thousands of pending watches are common, W6 in BENCHMARKS.md).
-    server_path: Box<str>,
-    chroot_len: u32,
-    /// Whom to tell when dropped unfired: the watcher and its kind.
-    forget: Option<Forget>,
-    done: bool,
+    /// Everything a pending watch needs is in the one allocation it shares with the I/O task:
+    /// thousands of pending watches are common (W6 in BENCHMARKS.md).
+    slot: Arc<Slot>,
 }
 
-type Forget = (WatcherId, WatchKind, Weak<Gate>);
+/// The allocation shared by a [`Watch`] and the I/O task's [`WatchTx`].
+#[derive(Debug)]
+struct Slot {
+    state: Mutex<SlotState>,
+    /// The server's path; the caller's is its tail after the chroot (one string for both).
+    server_path: Box<str>,
+    chroot_len: u32,
+    kind: WatchKind,
+    watcher: WatcherId,
+    /// Whom to tell when dropped unfired (dangling when the client was already closed).
+    gate: Weak<Gate>,
+}
 
-impl Watch {
-    pub(crate) fn new(
-        rx: oneshot::Receiver<WatchedEvent>,
-        server_path: String,
-        chroot_len: usize,
-        forget: Option<Forget>,
-    ) -> Watch {
-        Watch {
-            rx,
-            server_path: server_path.into_boxed_str(),
-            chroot_len: u32::try_from(chroot_len).unwrap_or(0),
-            forget,
-            done: false,
-        }
+#[derive(Debug, Default)]
+struct SlotState {
+    /// What fired. A one-shot watch's event is always on its own path, so only the type and
+    /// state are kept.
+    fired: Option<(EventType, KeeperState)>,
+    waker: Option<Waker>,
+    /// The I/O task's end is gone (fired or dropped).
+    sender_gone: bool,
+    /// The `Watch` is gone.
+    abandoned: bool,
+    /// The `Watch` resolved.
+    taken: bool,
+}
+
+impl Slot {
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The watched path (chroot-relative).
-    pub fn path(&self) -> &str {
+    fn path(&self) -> &str {
         match self.server_path.get(self.chroot_len as usize..) {
             Some("") => "/",
             Some(p) => p,
@@ -110,34 +118,123 @@ impl Watch {
     }
 }
 
+/// The I/O task's end of a one-shot watch: fires it once. Dropped without firing, the watch
+/// resolves with a terminal `Closed` event.
+#[derive(Debug)]
+pub(crate) struct WatchTx(Arc<Slot>);
+
+impl WatchTx {
+    /// Resolves the watch with `event` (whose path is the watch's own).
+    pub(crate) fn fire(self, event: &WatchedEvent) {
+        self.finish(Some((event.event_type, event.keeper_state)));
+    }
+
+    /// True when the [`Watch`] was dropped: an event would go nowhere.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.lock().abandoned
+    }
+
+    fn finish(&self, fired: Option<(EventType, KeeperState)>) {
+        let waker = {
+            let mut st = self.0.lock();
+            if st.sender_gone {
+                return;
+            }
+            st.sender_gone = true;
+            st.fired = fired;
+            st.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+impl Drop for WatchTx {
+    fn drop(&mut self) {
+        self.finish(None);
+    }
+}
+
+impl Watch {
+    /// A pending watch of `watcher` on `server_path`, and the I/O task's end of it.
+    pub(crate) fn new(
+        server_path: String,
+        chroot_len: usize,
+        kind: WatchKind,
+        watcher: WatcherId,
+        gate: Weak<Gate>,
+    ) -> (Watch, WatchTx) {
+        let slot = Arc::new(Slot {
+            state: Mutex::new(SlotState::default()),
+            server_path: server_path.into_boxed_str(),
+            chroot_len: u32::try_from(chroot_len).unwrap_or(0),
+            kind,
+            watcher,
+            gate,
+        });
+        (Watch { slot: slot.clone() }, WatchTx(slot))
+    }
+
+    /// The watched path (chroot-relative).
+    pub fn path(&self) -> &str {
+        self.slot.path()
+    }
+
+    fn event(&self, fired: Option<(EventType, KeeperState)>) -> WatchedEvent {
+        match fired {
+            Some((event_type, keeper_state)) => WatchedEvent {
+                event_type,
+                keeper_state,
+                path: self.path().to_owned(),
+            },
+            // The I/O task is gone: the client was closed or dropped.
+            None => WatchedEvent::closed(self.path()),
+        }
+    }
+}
+
 impl Future for Watch {
     type Output = WatchedEvent;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
-        let event = match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Ready(Ok(e)) => e,
-            // The I/O task is gone: the client was closed or dropped.
-            Poll::Ready(Err(_)) => WatchedEvent::closed(self.path()),
-            Poll::Pending => return Poll::Pending,
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
+        let fired = {
+            let mut st = self.slot.lock();
+            if st.taken {
+                // Polled again after it resolved: the closed event, as a used channel gives.
+                None
+            } else if st.fired.is_some() || st.sender_gone {
+                st.taken = true;
+                st.fired.take()
+            } else {
+                match &st.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => st.waker = Some(cx.waker().clone()),
+                }
+                return Poll::Pending;
+            }
         };
-        self.done = true;
-        Poll::Ready(event)
+        Poll::Ready(self.event(fired))
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        if self.done {
+        let resolved = {
+            let mut st = self.slot.lock();
+            st.abandoned = true;
+            st.waker = None;
+            st.taken || st.sender_gone
+        };
+        if resolved {
             return;
         }
-        if let Some((watcher, kind, cmd)) = self.forget.take() {
-            if let Some(cmd) = cmd.upgrade() {
-                let _ = cmd.send(Command::DropWatcher {
-                    watcher,
-                    kind,
-                    server_path: std::mem::take(&mut self.server_path).into_string(),
-                });
-            }
+        if let Some(gate) = self.slot.gate.upgrade() {
+            let _ = gate.send(Command::DropWatcher {
+                watcher: self.slot.watcher,
+                kind: self.slot.kind,
+                server_path: self.slot.server_path.to_string(),
+            });
         }
     }
 }
@@ -270,5 +367,58 @@ impl Drop for PersistentWatch {
                 server_path: std::mem::take(&mut self.server_path),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(path: &str, chroot_len: usize) -> (Watch, WatchTx) {
+        Watch::new(
+            path.to_owned(),
+            chroot_len,
+            WatchKind::Data,
+            WatcherId(1),
+            Weak::new(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_fired_watch_resolves_with_its_own_chroot_relative_path() {
+        let (watch, tx) = pending("/app/a", 4);
+        let waiter = tokio::spawn(watch);
+        tokio::task::yield_now().await;
+        tx.fire(&WatchedEvent {
+            event_type: EventType::NodeDeleted,
+            keeper_state: KeeperState::SyncConnected,
+            path: "/a".into(),
+        });
+        let e = waiter.await.unwrap();
+        assert_eq!(e.event_type, EventType::NodeDeleted);
+        assert_eq!(e.keeper_state, KeeperState::SyncConnected);
+        assert_eq!(e.path, "/a");
+        let (watch, _tx) = pending("/app", 4);
+        assert_eq!(watch.path(), "/");
+    }
+
+    #[tokio::test]
+    async fn a_dropped_sender_resolves_the_watch_with_a_closed_event() {
+        let (watch, tx) = pending("/a", 0);
+        drop(tx);
+        let e = watch.await;
+        assert!(e.is_terminal());
+        assert_eq!(e.keeper_state, KeeperState::Closed);
+        assert_eq!(e.path, "/a");
+    }
+
+    #[test]
+    fn the_sender_sees_a_dropped_watch() {
+        let (watch, tx) = pending("/a", 0);
+        assert!(!tx.is_closed());
+        drop(watch);
+        assert!(tx.is_closed());
+        // Firing into a dropped watch is harmless.
+        tx.fire(&WatchedEvent::closed("/a"));
     }
 }

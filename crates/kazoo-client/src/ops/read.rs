@@ -11,7 +11,6 @@ use crate::watch::Watch;
 use bytes::Bytes;
 use kazoo_proto::{OpCode, Response, Stat};
 use std::future::Future;
-use tokio::sync::oneshot;
 
 fn unexpected(r: Response) -> Error {
     Error::Protocol(format!("unexpected reply {r:?}"))
@@ -39,14 +38,14 @@ fn children_and_stat(
 impl Client {
     fn one_shot(&self, kind: WatchKind, path: &str) -> Result<(WatchSpec, Watch)> {
         let server_path = self.server_path(path, false)?;
-        let (tx, rx) = oneshot::channel();
         let id = self.next_watcher_id();
         // Through the gate, like requests: a watch dropped before a later call on the same
         // path is forgotten (and removed from the server) before that call goes out.
-        let forget = self
+        let gate = self
             .gate()
-            .map(|g| (id, kind, std::sync::Arc::downgrade(&g)));
-        let watch = Watch::new(rx, server_path.clone(), self.chroot_len(), forget);
+            .map(|g| std::sync::Arc::downgrade(&g))
+            .unwrap_or_default();
+        let (watch, tx) = Watch::new(server_path.clone(), self.chroot_len(), kind, id, gate);
         Ok((
             WatchSpec {
                 kind,
