@@ -296,7 +296,11 @@ impl Driver {
                 }
                 Wake::Wrote(Ok(_)) => {}
                 Wake::Wrote(Err(e)) => self.lost(now, &format!("write error: {e}")),
-                Wake::Timer => self.core.handle_timeout(now),
+                Wake::Timer => {
+                    // Re-armed at the then current deadline by the next wait.
+                    self.sleep_at = None;
+                    self.core.handle_timeout(now);
+                }
                 Wake::RwServer(Some((round, addr))) => self.on_probe_answer(now, round, addr),
                 Wake::RwServer(None) => {}
             }
@@ -322,11 +326,17 @@ impl Driver {
         let sleep = self
             .sleep
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())));
-        if deadline != self.sleep_at {
-            if let Some(d) = deadline {
+        // Lazily, too: every request and reply moves the ping and read deadlines later, and
+        // moving a timer costs the runtime a wheel update per round trip. A timer that fires
+        // early only makes the core check its clocks (it acts on what is due, nothing else);
+        // it is then armed again at the real deadline. An earlier deadline moves it at once.
+        match (deadline, self.sleep_at) {
+            (Some(d), Some(armed)) if d >= armed => {}
+            (Some(d), _) => {
                 sleep.as_mut().reset(tokio::time::Instant::from_std(d));
+                self.sleep_at = Some(d);
             }
-            self.sleep_at = deadline;
+            (None, _) => self.sleep_at = None,
         }
         let timed = self.sleep_at.is_some();
         let want_write = !self.wbuf.is_empty();

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 
 const T: Duration = Duration::from_secs(10);
 
@@ -62,7 +63,7 @@ fn reply(xid: i32, err: i32) -> Vec<u8> {
     frame(&b)
 }
 
-async fn serve(mut s: TcpStream, script: Script) {
+async fn serve(mut s: TcpStream, script: Script, pings: mpsc::UnboundedSender<()>) {
     if read_frame(&mut s).await.is_none() {
         return;
     }
@@ -84,7 +85,10 @@ async fn serve(mut s: TcpStream, script: Script) {
         let xid = i32::from_be_bytes([f[0], f[1], f[2], f[3]]);
         let out = match (script, xid) {
             (Script::Silent, _) => continue,
-            (_, -2) => reply(-2, 0),
+            (_, -2) => {
+                let _ = pings.send(());
+                reply(-2, 0)
+            }
             (Script::Good, x) => reply(x, -101),
             (Script::WrongXid, x) => reply(x + 1000, -101),
             (Script::Garbage, _) => vec![0xff, 0xff, 0xff, 0x00, 1, 2, 3],
@@ -103,17 +107,25 @@ async fn serve(mut s: TcpStream, script: Script) {
 
 /// A fake server that runs `first` on its first connection and `Good` on the later ones.
 async fn fake(first: Script) -> (String, Arc<AtomicUsize>) {
+    let (hosts, count, _pings) = fake_counting(first).await;
+    (hosts, count)
+}
+
+/// [`fake`], also telling of every ping it answers.
+async fn fake_counting(first: Script) -> (String, Arc<AtomicUsize>, mpsc::UnboundedReceiver<()>) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     let count = Arc::new(AtomicUsize::new(0));
     let c = count.clone();
+    let (ping_tx, ping_rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((s, _)) = l.accept().await {
             let n = c.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(serve(s, if n == 0 { first } else { Script::Good }));
+            let script = if n == 0 { first } else { Script::Good };
+            tokio::spawn(serve(s, script, ping_tx.clone()));
         }
     });
-    (addr.to_string(), count)
+    (addr.to_string(), count, ping_rx)
 }
 
 async fn client(hosts: &str) -> Client {
@@ -158,6 +170,32 @@ async fn garbage_frame_resets_the_connection() {
 #[tokio::test]
 async fn truncated_frame_then_close_is_a_connection_loss() {
     recovers_after(Script::Truncated).await;
+}
+
+#[tokio::test]
+async fn an_idle_client_pings_on_time_after_a_burst_of_requests() {
+    // Every request and reply moves the ping and read deadlines later, and the I/O task moves
+    // its timer lazily: it must still wake up to ping once the calls stop.
+    let (hosts, count, mut pings) = fake_counting(Script::Good).await;
+    let zk = client(&hosts).await;
+    for _ in 0..50 {
+        assert!(matches!(zk.get("/x").await, Err(Error::NoNode { .. })));
+    }
+    while pings.try_recv().is_ok() {}
+    // Session timeout 1.2 s: a ping every 400 ms or so; three of them within 10 s.
+    for _ in 0..3 {
+        tokio::time::timeout(T, pings.recv())
+            .await
+            .expect("an idle client stopped pinging")
+            .unwrap();
+    }
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "the connection was dropped"
+    );
+    assert_eq!(zk.state(), KazooState::Connected);
+    zk.close().await;
 }
 
 #[tokio::test]

@@ -171,6 +171,23 @@ fn runtime(rt: Rt) -> Result<tokio::runtime::Runtime> {
     })
 }
 
+/// Runs a workload in a task spawned on a fresh runtime of kind `rt`, as a service runs its
+/// handlers. Run as the `block_on` future instead, every wake-up of the workload would also
+/// cost the current-thread runtime a zero-timeout `epoll_wait` (its `park_yield`), the same
+/// for every client (see BENCHMARKS.md, W1).
+fn in_task<F, Fut>(rt: Rt, spec: &RunSpec, work: F) -> Result<Outcome>
+where
+    F: FnOnce(RunSpec) -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome>> + Send + 'static,
+{
+    let task = work(spec.clone());
+    runtime(rt)?.block_on(async move {
+        tokio::spawn(task)
+            .await
+            .map_err(|e| anyhow::anyhow!("workload task failed: {e}"))?
+    })
+}
+
 /// Runs `spec` in this (child) process and returns the outcome. Python kazoo is not run here.
 pub fn run_in_process(spec: &RunSpec) -> Result<Outcome> {
     let Some(info) = find(&spec.client) else {
@@ -186,23 +203,23 @@ pub fn run_in_process(spec: &RunSpec) -> Result<Outcome> {
                 _ => drive::run_sync(&c, spec),
             }
         }
-        Kind::ZkClient(rt) => runtime(rt)?.block_on(async {
+        Kind::ZkClient(rt) => in_task(rt, spec, |spec| async move {
             let c = zk_client::ZkClient::connect(&spec.addr).await?;
             match w {
-                Workload::W4 | Workload::W4c => drive::run_lock(&c, spec).await,
-                Workload::W6 => zk_client::w6(&c, spec).await,
-                _ => drive::run_async(&c, spec).await,
+                Workload::W4 | Workload::W4c => drive::run_lock(&c, &spec).await,
+                Workload::W6 => zk_client::w6(&c, &spec).await,
+                _ => drive::run_async(&c, &spec).await,
             }
         }),
-        Kind::TokioZk(rt) => runtime(rt)?.block_on(async {
+        Kind::TokioZk(rt) => in_task(rt, spec, |spec| async move {
             let mut c = tokio_zk::TokioZk::connect(&spec.addr).await?;
             match w {
-                Workload::W6 => tokio_zk::w6(&mut c, spec).await,
-                _ => drive::run_async(&c, spec).await,
+                Workload::W6 => tokio_zk::w6(&mut c, &spec).await,
+                _ => drive::run_async(&c, &spec).await,
             }
         }),
         #[cfg(feature = "ours")]
-        Kind::Ours(rt) => runtime(rt)?.block_on(ours::run(spec)),
+        Kind::Ours(rt) => in_task(rt, spec, |spec| async move { ours::run(&spec).await }),
         #[cfg(feature = "ours")]
         Kind::OursBlocking => ours::run_blocking(spec),
         #[cfg(not(feature = "ours"))]

@@ -12,7 +12,8 @@ use tokio_zookeeper::{Acl, CreateMode, WatchedEvent, ZooKeeper, ZooKeeperBuilder
 /// A connected `tokio_zookeeper::ZooKeeper` and its default watcher stream.
 pub struct TokioZk {
     zk: ZooKeeper,
-    events: Option<Pin<Box<dyn Stream<Item = WatchedEvent> + Send>>>,
+    /// In a mutex only so that the client is `Sync` (the workload runs in a spawned task).
+    events: std::sync::Mutex<Option<Pin<Box<dyn Stream<Item = WatchedEvent> + Send>>>>,
 }
 
 impl TokioZk {
@@ -27,7 +28,7 @@ impl TokioZk {
             .map_err(|e| anyhow!("tokio-zookeeper connect: {e}"))?;
         Ok(TokioZk {
             zk,
-            events: Some(Box::pin(events)),
+            events: std::sync::Mutex::new(Some(Box::pin(events))),
         })
     }
 }
@@ -83,6 +84,8 @@ pub async fn w6(c: &mut TokioZk, spec: &RunSpec) -> Result<Outcome> {
     let paths = drive::w6_paths(spec);
     let mut events = c
         .events
+        .lock()
+        .map_err(|_| anyhow!("event stream lock poisoned"))?
         .take()
         .ok_or_else(|| anyhow!("event stream already taken"))?;
     let drain = async move { while events.next().await.is_some() {} };
