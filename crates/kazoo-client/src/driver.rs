@@ -8,11 +8,12 @@ use crate::client::{Gate, Permit};
 use crate::error::{Error, Result};
 use crate::hosts::{resolve_all, HostList};
 use crate::reply::ReplyTx;
+use crate::session::watches::Fired;
 use crate::session::watches::{WatchKind, WatcherId};
 use crate::session::{Output, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
-use crate::watch::{WatchTx, WatchedEvent};
+use crate::watch::{WatchProbe, WatchTx, WatchedEvent};
 use bytes::BytesMut;
 use kazoo_proto::{EventType, OpCode, RemoveWatchesRequest, WatcherType};
 use rand::Rng;
@@ -26,7 +27,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-/// Where a watcher's events go.
+/// Where a watcher's events go, as a call hands it over.
 #[derive(Debug)]
 pub(crate) enum Sink {
     /// A one-shot [`crate::Watch`].
@@ -39,17 +40,28 @@ pub(crate) enum Sink {
 #[derive(Debug)]
 pub(crate) struct Token {
     pub reply: ReplyTx,
-    pub sink: Option<(WatcherId, Sink)>,
+    /// The request's watcher, when it sets one.
+    pub watch: Option<TokenWatch>,
     /// The request's place under the bound on outstanding requests (none for the task's
     /// own requests); given back when the token is dropped.
     pub permit: Option<Permit>,
+}
+
+/// What the I/O task keeps of a request's watcher until the reply.
+#[derive(Debug)]
+pub(crate) enum TokenWatch {
+    /// A one-shot watch (its sink travels in the registration): whether its handle was
+    /// dropped while the request was in flight.
+    Once(WatcherId, WatchProbe),
+    /// A persistent watch's stream, kept by the task once the server set the watch.
+    Stream(WatcherId, mpsc::UnboundedSender<WatchedEvent>),
 }
 
 /// What client handles ask of the I/O task.
 #[derive(Debug)]
 pub(crate) enum Command {
     /// Send a request.
-    Request(Request<Token>),
+    Request(Request<Token, WatchTx>),
     /// Add credentials (replayed on every reconnect).
     AddAuth {
         scheme: String,
@@ -164,7 +176,7 @@ pub(crate) struct DriverConfig {
 type ConnectFuture = Pin<Box<dyn Future<Output = std::io::Result<Transport>> + Send>>;
 
 pub(crate) struct Driver {
-    core: SessionCore<Token>,
+    core: SessionCore<Token, WatchTx>,
     cmd_rx: mpsc::UnboundedReceiver<Command>,
     /// Requests and the commands ordered with them.
     gate: Arc<Gate>,
@@ -176,7 +188,9 @@ pub(crate) struct Driver {
     sleep_at: Option<Instant>,
     shared: Arc<Shared>,
     cfg: DriverConfig,
-    sinks: HashMap<WatcherId, Sink>,
+    /// The persistent watchers' streams. A one-shot watcher's sink is kept in its
+    /// registration in the core instead (no map entry per pending watch: W6).
+    streams: HashMap<WatcherId, mpsc::UnboundedSender<WatchedEvent>>,
     addrs: VecDeque<SocketAddr>,
     cycle_connected: bool,
     backoff: Duration,
@@ -235,7 +249,7 @@ impl Driver {
             shared,
             backoff: cfg.backoff_initial,
             cfg,
-            sinks: HashMap::new(),
+            streams: HashMap::new(),
             addrs: VecDeque::new(),
             cycle_connected: true,
             next_attempt: None,
@@ -488,7 +502,7 @@ impl Driver {
                     &credential,
                     Some(Token {
                         reply,
-                        sink: None,
+                        watch: None,
                         permit: None,
                     }),
                 );
@@ -521,7 +535,7 @@ impl Driver {
     /// is gone from the registry: nothing to ask of the server then. An exists request may
     /// have registered a `Data` watcher as `Exist`, so both are tried.
     fn drop_watcher(&mut self, now: Instant, watcher: WatcherId, kind: WatchKind, path: &str) {
-        self.sinks.remove(&watcher);
+        self.streams.remove(&watcher);
         if !self.core.watches().contains_watcher(watcher) {
             return;
         }
@@ -566,7 +580,7 @@ impl Driver {
                 watch: None,
                 token: Token {
                     reply,
-                    sink: None,
+                    watch: None,
                     permit: None,
                 },
             },
@@ -607,7 +621,7 @@ impl Driver {
                 watch: None,
                 token: Token {
                     reply: tx,
-                    sink: None,
+                    watch: None,
                     permit: None,
                 },
             },
@@ -666,14 +680,19 @@ impl Driver {
             match out {
                 Output::Reply { token, result } => {
                     let mut orphan = None;
-                    if let (Ok(raw), Some((id, sink))) = (&result, token.sink) {
+                    if let (Ok(raw), Some(watch)) = (&result, token.watch) {
                         if raw.watch_set {
-                            // A one-shot handle dropped while its request was in flight:
-                            // its drop found nothing to forget, so forget it now.
-                            if matches!(&sink, Sink::Once(tx) if tx.is_closed()) {
-                                orphan = Some(id);
+                            match watch {
+                                // A one-shot handle dropped while its request was in flight:
+                                // its drop found nothing to forget, so forget it now.
+                                TokenWatch::Once(id, probe) if probe.is_closed() => {
+                                    orphan = Some(id);
+                                }
+                                TokenWatch::Once(..) => {}
+                                TokenWatch::Stream(id, tx) => {
+                                    self.streams.insert(id, tx);
+                                }
                             }
-                            self.sinks.insert(id, sink);
                         }
                     }
                     token.reply.send(result);
@@ -699,15 +718,20 @@ impl Driver {
         }
     }
 
-    fn deliver(&mut self, watchers: Vec<WatcherId>, event: WatchedEvent) {
+    fn deliver(&mut self, watchers: Vec<Fired<WatchTx>>, event: WatchedEvent) {
         let ends = event.is_terminal() || event.event_type == EventType::PersistentWatchRemoved;
-        for id in watchers {
-            match self.sinks.remove(&id) {
-                Some(Sink::Once(tx)) => tx.fire(&event),
-                Some(Sink::Stream(tx)) if tx.send(event.clone()).is_ok() && !ends => {
-                    self.sinks.insert(id, Sink::Stream(tx));
+        for (id, sink) in watchers {
+            match sink {
+                Some(tx) => tx.fire(&event),
+                None => {
+                    let gone = match self.streams.get(&id) {
+                        Some(tx) => tx.send(event.clone()).is_err() || ends,
+                        None => false,
+                    };
+                    if gone {
+                        self.streams.remove(&id);
+                    }
                 }
-                Some(Sink::Stream(_)) | None => {}
             }
         }
     }

@@ -130,8 +130,14 @@ impl WatchTx {
     }
 
     /// True when the [`Watch`] was dropped: an event would go nowhere.
+    #[cfg(test)]
     pub(crate) fn is_closed(&self) -> bool {
         self.0.lock().abandoned
+    }
+
+    /// A handle that tells whether the [`Watch`] was dropped.
+    pub(crate) fn probe(&self) -> WatchProbe {
+        WatchProbe(self.0.clone())
     }
 
     fn finish(&self, fired: Option<(EventType, KeeperState)>) {
@@ -147,6 +153,18 @@ impl WatchTx {
         if let Some(w) = waker {
             w.wake();
         }
+    }
+}
+
+/// A look at whether a one-shot [`Watch`] was dropped, without the power to fire it (and
+/// without [`WatchTx`]'s closing on drop).
+#[derive(Debug)]
+pub(crate) struct WatchProbe(Arc<Slot>);
+
+impl WatchProbe {
+    /// True when the [`Watch`] was dropped.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.lock().abandoned
     }
 }
 

@@ -9,7 +9,7 @@
 //! ([`Client::call_path`]) instead of building an owned request record first.
 
 use super::{decode, Client};
-use crate::driver::{Command, Sink, Token};
+use crate::driver::{Command, Sink, Token, TokenWatch};
 use crate::error::{Error, Result};
 use crate::reply::{self, ReplyRx};
 use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
@@ -327,15 +327,23 @@ impl Client {
             .request_timeout
             .map(|t| tokio::time::Instant::now() + t);
         let (reply, rx) = reply::channel();
-        let (registration, sink) = match watch {
-            Some(w) => (
-                Some(WatchRegistration {
+        let (registration, token_watch) = match watch {
+            Some(w) => {
+                let (sink, token_watch) = match w.sink {
+                    Sink::Once(tx) => {
+                        let probe = tx.probe();
+                        (Some(tx), TokenWatch::Once(w.id, probe))
+                    }
+                    Sink::Stream(tx) => (None, TokenWatch::Stream(w.id, tx)),
+                };
+                let registration = WatchRegistration {
                     kind: w.kind,
                     path: w.server_path,
                     watcher: w.id,
-                }),
-                Some((w.id, w.sink)),
-            ),
+                    sink,
+                };
+                (Some(registration), Some(token_watch))
+            }
             None => (None, None),
         };
         let cmd = Command::Request(Request {
@@ -344,7 +352,7 @@ impl Client {
             watch: registration,
             token: Token {
                 reply,
-                sink,
+                watch: token_watch,
                 permit: None,
             },
         });

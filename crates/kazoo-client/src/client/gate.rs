@@ -247,7 +247,7 @@ mod tests {
             watch: None,
             token: Token {
                 reply,
-                sink: None,
+                watch: None,
                 permit: None,
             },
         });

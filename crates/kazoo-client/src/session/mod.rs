@@ -35,7 +35,7 @@ use kazoo_proto::types::xid;
 use kazoo_proto::{Decode, ErrorCode, EventType, KeeperState, OpCode, Reader};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
-use watches::{WatchKind, WatchRegistration, WatchRegistry, WatcherId};
+use watches::{Fired, WatchKind, WatchRegistration, WatchRegistry, WatcherId};
 use wire::{ConnectRequest, ConnectResponse, ReplyHeader, SetWatches2};
 
 /// What the session machine needs to know up front.
@@ -55,13 +55,13 @@ pub struct SessionConfig {
 /// A request on its way to the server: an encoded frame whose xid (bytes 4..8) the machine
 /// fills in when it sends it, and the caller's token that comes back with the reply.
 #[derive(Debug)]
-pub struct Request<T> {
+pub struct Request<T, S = ()> {
     /// The op, for routing the reply and logging.
     pub op: OpCode,
     /// The complete frame: length prefix, header with a placeholder xid, body.
     pub frame: Bytes,
     /// A watch to record when the reply says it was set.
-    pub watch: Option<WatchRegistration>,
+    pub watch: Option<WatchRegistration<S>>,
     /// Handed back in [`Output::Reply`].
     pub token: T,
 }
@@ -81,7 +81,7 @@ pub struct RawReply {
 
 /// Something the driver must act on.
 #[derive(Debug)]
-pub enum Output<T> {
+pub enum Output<T, S = ()> {
     /// A request finished (a reply, or a client-side failure such as a lost connection).
     Reply {
         /// The token given with the request.
@@ -91,8 +91,9 @@ pub enum Output<T> {
     },
     /// Watchers to notify; each watcher appears once.
     Watch {
-        /// Whom to tell.
-        watchers: Vec<WatcherId>,
+        /// Whom to tell: each watcher's id, with its sink when the event consumed its
+        /// registration (one-shot watches, removals, session end).
+        watchers: Vec<Fired<S>>,
         /// What happened (chroot-relative path).
         event: WatchedEvent,
     },
@@ -128,18 +129,18 @@ enum Phase {
     Closed,
 }
 
-enum InFlightKind<T> {
+enum InFlightKind<T, S> {
     User {
         token: T,
-        watch: Option<WatchRegistration>,
+        watch: Option<WatchRegistration<S>>,
     },
     CloseSession,
 }
 
-struct InFlight<T> {
+struct InFlight<T, S> {
     xid: i32,
     op: OpCode,
-    kind: InFlightKind<T>,
+    kind: InFlightKind<T, S>,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -149,7 +150,7 @@ struct AuthData {
 }
 
 /// The session state machine, generic over the token the caller attaches to each request.
-pub struct SessionCore<T> {
+pub struct SessionCore<T, S = ()> {
     cfg: SessionConfig,
     phase: Phase,
     announced: Option<SessionState>,
@@ -160,16 +161,16 @@ pub struct SessionCore<T> {
     seen_rw: bool,
     next_xid: i32,
     host_count: u32,
-    queued: VecDeque<Request<T>>,
-    in_flight: VecDeque<InFlight<T>>,
+    queued: VecDeque<Request<T, S>>,
+    in_flight: VecDeque<InFlight<T, S>>,
     auth: Vec<AuthData>,
     auth_in_flight: VecDeque<Option<T>>,
     pending_auth: Vec<(AuthData, Option<T>)>,
-    watches: WatchRegistry,
+    watches: WatchRegistry<S>,
     transmit: BytesMut,
     /// Reused between reads: the frames found in the last one.
     frame_bounds: Vec<(usize, usize)>,
-    outputs: VecDeque<Output<T>>,
+    outputs: VecDeque<Output<T, S>>,
     last_send: Instant,
     last_recv: Instant,
     close_error: Error,
@@ -179,7 +180,7 @@ pub struct SessionCore<T> {
     rw_probe: read_only::RwProbe,
 }
 
-impl<T> std::fmt::Debug for SessionCore<T> {
+impl<T, S> std::fmt::Debug for SessionCore<T, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionCore")
             .field("phase", &self.phase)
@@ -191,7 +192,7 @@ impl<T> std::fmt::Debug for SessionCore<T> {
     }
 }
 
-impl<T> SessionCore<T> {
+impl<T, S> SessionCore<T, S> {
     /// A machine with no session yet.
     pub fn new(cfg: SessionConfig, now: Instant) -> Self {
         SessionCore {
@@ -299,7 +300,7 @@ impl<T> SessionCore<T> {
         self.in_flight.len()
     }
     /// The watch registry (read-only view).
-    pub fn watches(&self) -> &WatchRegistry {
+    pub fn watches(&self) -> &WatchRegistry<S> {
         &self.watches
     }
     /// The chroot.
@@ -323,7 +324,7 @@ impl<T> SessionCore<T> {
     }
 
     /// The next thing the driver must act on.
-    pub fn poll_output(&mut self) -> Option<Output<T>> {
+    pub fn poll_output(&mut self) -> Option<Output<T, S>> {
         self.outputs.pop_front()
     }
 
@@ -492,7 +493,7 @@ impl<T> SessionCore<T> {
 
     /// Queues a request; it is sent at once when connected, else after the next handshake.
     /// The order of calls is the order on the wire.
-    pub fn submit(&mut self, now: Instant, req: Request<T>) {
+    pub fn submit(&mut self, now: Instant, req: Request<T, S>) {
         match self.phase {
             Phase::Closed | Phase::Closing { .. } => {
                 let err = self.close_error.clone();
@@ -649,7 +650,7 @@ impl<T> SessionCore<T> {
         bump_xid(&mut self.next_xid)
     }
 
-    fn send_request(&mut self, now: Instant, req: Request<T>) {
+    fn send_request(&mut self, now: Instant, req: Request<T, S>) {
         let xid = self.take_xid();
         let f = &req.frame;
         if f.len() < 12 {
@@ -744,10 +745,10 @@ impl<T> SessionCore<T> {
                 });
             }
         }
-        for (w, path) in self.watches.drain() {
+        for (w, sink, path) in self.watches.drain() {
             let path = self.strip_chroot(&path);
             self.outputs.push_back(Output::Watch {
-                watchers: vec![w],
+                watchers: vec![(w, sink)],
                 event: WatchedEvent {
                     event_type: EventType::None,
                     keeper_state,
@@ -1042,7 +1043,7 @@ impl<T> SessionCore<T> {
         }
         if let Some((parent, watchers)) = synthesized {
             self.outputs.push_back(Output::Watch {
-                watchers,
+                watchers: watchers.into_iter().map(|w| (w, None)).collect(),
                 event: WatchedEvent {
                     event_type: EventType::NodeChildrenChanged,
                     keeper_state: ev.state,
@@ -1087,7 +1088,7 @@ impl<T> SessionCore<T> {
                         _ => None,
                     };
                     if let Some(kind) = kind {
-                        self.watches.add(kind, &w.path, w.watcher);
+                        self.watches.add(kind, &w.path, w.watcher, w.sink);
                         watch_set = true;
                     }
                 }

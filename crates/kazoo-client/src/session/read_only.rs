@@ -64,7 +64,7 @@ impl RwProbe {
     }
 }
 
-impl<T> SessionCore<T> {
+impl<T, S> SessionCore<T, S> {
     /// Opt-in: give a session up after a whole session timeout in which no server resumed
     /// it, and ask for a fresh one (which a read-only server can grant). Only has an effect
     /// when read-only servers are allowed. See the module documentation.

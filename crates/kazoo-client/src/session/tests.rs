@@ -300,6 +300,7 @@ fn expiry_fails_everything_and_tells_watchers() {
         kind: WatchKind::Data,
         path: "/app/w".into(),
         watcher: WatcherId(7),
+        sink: None,
     };
     c.submit(t0, request(OpCode::GetData, 1, Some(reg)));
     c.handle_read(t0, &mut reply(1, 3, 0, &[]));
@@ -319,7 +320,7 @@ fn expiry_fails_everything_and_tells_watchers() {
     )));
     assert!(outs.iter().any(|o| matches!(
         o,
-        Output::Watch { watchers, event } if watchers == &[WatcherId(7)]
+        Output::Watch { watchers, event } if watchers == &[(WatcherId(7), None)]
             && event.keeper_state == KeeperState::Expired && event.path == "/w"
     )));
     assert!(states(&outs).contains(&SessionState::ExpiredSession));
@@ -386,6 +387,7 @@ fn watches_are_replayed_with_set_watches2_in_chunks() {
             kind,
             path: format!("/app/{i:0>60}"),
             watcher: WatcherId(i as u64),
+            sink: None,
         };
         c.submit(t0, request(OpCode::AddWatch, i, Some(reg)));
     }
@@ -423,6 +425,7 @@ fn exists_on_missing_node_sets_an_exist_watch_and_routing_strips_chroot() {
         kind: WatchKind::Data,
         path: "/app/n".into(),
         watcher: WatcherId(1),
+        sink: None,
     };
     c.submit(t0, request(OpCode::Exists, 1, Some(reg)));
     c.handle_read(t0, &mut reply(1, 1, -101, &[]));

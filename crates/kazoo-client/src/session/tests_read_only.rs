@@ -58,6 +58,7 @@ fn a_session_born_read_only_moves_to_a_read_write_server_as_a_new_one() {
         kind: WatchKind::Data,
         path: "/w".into(),
         watcher: WatcherId(1),
+        sink: None,
     };
     c.submit(t0, request(OpCode::GetData, 1, Some(reg)));
     let _ = sent(&mut c);

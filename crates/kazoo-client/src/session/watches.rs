@@ -48,8 +48,13 @@ impl WatchKind {
 
 /// A registration request carried with a read or addWatch request; recorded when the reply
 /// says the server set the watch.
+///
+/// `sink` is whatever the driver wants back when the watch fires or is removed: the registry
+/// keeps it in the watcher's own entry, so a driver needs no second map from watcher to
+/// channel (thousands of pending one-shot watches are common). `None` is fine too: the
+/// watcher is then known by its id alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchRegistration {
+pub struct WatchRegistration<S = ()> {
     /// Kind of watch; an exists request registers `Data` and the registry switches to `Exist`
     /// when the node turned out to be missing.
     pub kind: WatchKind,
@@ -57,97 +62,131 @@ pub struct WatchRegistration {
     pub path: String,
     /// The watcher to notify.
     pub watcher: WatcherId,
+    /// Handed back with the watcher when a one-shot watch fires or any watch is removed.
+    pub sink: Option<S>,
 }
 
-/// Watchers by kind and path.
-#[derive(Debug, Default)]
-pub struct WatchRegistry {
-    by_kind: [BTreeMap<Box<str>, Ids>; 5],
+/// A watcher the registry hands back: its id, and its sink when the registration was
+/// consumed (one-shot watches that fired, removed or drained watches). Persistent watchers
+/// that stay registered come back with `None`.
+pub type Fired<S> = (WatcherId, Option<S>);
+
+/// Watchers by kind and path, each with an optional sink (`S`) handed back when its
+/// registration is consumed.
+///
+/// ```
+/// use kazoo_client::session::watches::{WatchKind, WatchRegistry, WatcherId};
+/// use kazoo_proto::EventType;
+/// let mut r: WatchRegistry<&str> = WatchRegistry::default();
+/// r.add(WatchKind::Data, "/a", WatcherId(1), Some("one-shot channel"));
+/// r.add(WatchKind::Persistent, "/a", WatcherId(2), None);
+/// assert_eq!(
+///     r.trigger(EventType::NodeDataChanged, "/a"),
+///     vec![(WatcherId(1), Some("one-shot channel")), (WatcherId(2), None)]
+/// );
+/// // The one-shot registration was consumed; the persistent one stays.
+/// assert!(!r.has(WatchKind::Data, "/a") && r.has(WatchKind::Persistent, "/a"));
+/// ```
+#[derive(Debug)]
+pub struct WatchRegistry<S = ()> {
+    by_kind: [BTreeMap<Box<str>, Ids<S>>; 5],
+}
+
+impl<S> Default for WatchRegistry<S> {
+    fn default() -> Self {
+        WatchRegistry {
+            by_kind: Default::default(),
+        }
+    }
 }
 
 /// The watchers of one path and kind: almost always exactly one, kept without an allocation
 /// of its own then (a `BTreeSet` costs a node per path; see BENCHMARKS.md, W6).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-enum Ids {
-    #[default]
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ids<S> {
     Empty,
-    One(WatcherId),
-    /// Sorted, no duplicates.
-    Many(Vec<WatcherId>),
+    One((WatcherId, Option<S>)),
+    /// Sorted by id, no duplicates.
+    Many(Vec<(WatcherId, Option<S>)>),
 }
 
-impl Ids {
-    fn as_slice(&self) -> &[WatcherId] {
+impl<S> Ids<S> {
+    fn entries(&self) -> &[(WatcherId, Option<S>)] {
         match self {
             Ids::Empty => &[],
-            Ids::One(w) => std::slice::from_ref(w),
+            Ids::One(e) => std::slice::from_ref(e),
             Ids::Many(v) => v,
         }
     }
 
-    fn iter(&self) -> std::slice::Iter<'_, WatcherId> {
-        self.as_slice().iter()
+    fn ids(&self) -> impl Iterator<Item = WatcherId> + '_ {
+        self.entries().iter().map(|e| e.0)
     }
 
-    fn contains(&self, w: &WatcherId) -> bool {
-        self.as_slice().binary_search(w).is_ok()
+    fn find(&self, w: WatcherId) -> Result<usize, usize> {
+        self.entries().binary_search_by_key(&w, |e| e.0)
+    }
+
+    fn contains(&self, w: WatcherId) -> bool {
+        self.find(w).is_ok()
     }
 
     fn is_empty(&self) -> bool {
-        self.as_slice().is_empty()
+        self.entries().is_empty()
     }
 
-    /// False when it was there already.
-    fn insert(&mut self, w: WatcherId) -> bool {
-        match self {
-            Ids::Empty => {
-                *self = Ids::One(w);
-                true
-            }
-            Ids::One(x) if *x == w => false,
-            Ids::One(x) => {
-                let mut v = vec![*x, w];
-                v.sort_unstable();
+    /// False when it was there already (the new sink is dropped then).
+    fn insert(&mut self, w: WatcherId, sink: Option<S>) -> bool {
+        let at = match self.find(w) {
+            Ok(_) => return false,
+            Err(at) => at,
+        };
+        match std::mem::replace(self, Ids::Empty) {
+            Ids::Empty => *self = Ids::One((w, sink)),
+            Ids::One(first) => {
+                let mut v = Vec::with_capacity(2);
+                v.push(first);
+                v.insert(at, (w, sink));
                 *self = Ids::Many(v);
-                true
             }
-            Ids::Many(v) => match v.binary_search(&w) {
-                Ok(_) => false,
-                Err(at) => {
-                    v.insert(at, w);
-                    true
+            Ids::Many(mut v) => {
+                v.insert(at, (w, sink));
+                *self = Ids::Many(v);
+            }
+        }
+        true
+    }
+
+    /// The entry of `w`, taken out; `None` when it was not there.
+    fn remove(&mut self, w: WatcherId) -> Option<Option<S>> {
+        let at = self.find(w).ok()?;
+        match std::mem::replace(self, Ids::Empty) {
+            Ids::One((_, sink)) => Some(sink),
+            Ids::Many(mut v) => {
+                let (_, sink) = v.remove(at);
+                if !v.is_empty() {
+                    *self = Ids::Many(v);
                 }
-            },
+                Some(sink)
+            }
+            Ids::Empty => None,
         }
     }
 
-    /// False when it was not there.
-    fn remove(&mut self, w: &WatcherId) -> bool {
+    fn into_entries(self) -> Vec<(WatcherId, Option<S>)> {
         match self {
-            Ids::One(x) if x == w => {
-                *self = Ids::Empty;
-                true
-            }
-            Ids::Many(v) => match v.binary_search(w) {
-                Ok(at) => {
-                    v.remove(at);
-                    if v.is_empty() {
-                        *self = Ids::Empty;
-                    }
-                    true
-                }
-                Err(_) => false,
-            },
-            _ => false,
+            Ids::Empty => Vec::new(),
+            Ids::One(e) => vec![e],
+            Ids::Many(v) => v,
         }
     }
 }
 
-impl<'a> IntoIterator for &'a Ids {
-    type Item = &'a WatcherId;
-    type IntoIter = std::slice::Iter<'a, WatcherId>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
+/// Adds `(id, sink)` to `hit` once per id, keeping a sink when one of the entries had it.
+fn merge<S>(hit: &mut BTreeMap<WatcherId, Option<S>>, id: WatcherId, sink: Option<S>) {
+    let slot = hit.entry(id).or_insert(None);
+    if slot.is_none() {
+        *slot = sink;
     }
 }
 
@@ -161,33 +200,45 @@ fn slot(kind: WatchKind) -> usize {
     }
 }
 
-impl WatchRegistry {
-    /// Adds a watcher; returns false when it was already registered (deduplicated).
-    pub fn add(&mut self, kind: WatchKind, path: &str, watcher: WatcherId) -> bool {
-        self.by_kind[slot(kind)]
-            .entry(path.into())
-            .or_default()
-            .insert(watcher)
+impl<S> WatchRegistry<S> {
+    /// Adds a watcher with its sink; returns false when it was already registered
+    /// (deduplicated: the new sink is dropped).
+    pub fn add(
+        &mut self,
+        kind: WatchKind,
+        path: &str,
+        watcher: WatcherId,
+        sink: Option<S>,
+    ) -> bool {
+        let map = &mut self.by_kind[slot(kind)];
+        match map.get_mut(path) {
+            Some(ids) => ids.insert(watcher, sink),
+            None => {
+                map.insert(path.into(), Ids::One((watcher, sink)));
+                true
+            }
+        }
     }
 
-    /// Removes one watcher from one path and kind; returns true when it was there.
+    /// Removes one watcher from one path and kind (dropping its sink); returns true when it
+    /// was there.
     pub fn remove(&mut self, kind: WatchKind, path: &str, watcher: WatcherId) -> bool {
         let map = &mut self.by_kind[slot(kind)];
         let Some(set) = map.get_mut(path) else {
             return false;
         };
-        let removed = set.remove(&watcher);
+        let removed = set.remove(watcher).is_some();
         if set.is_empty() {
             map.remove(path);
         }
         removed
     }
 
-    /// Removes every watcher of `kind` on `path` and returns them.
-    pub fn remove_all(&mut self, kind: WatchKind, path: &str) -> Vec<WatcherId> {
+    /// Removes every watcher of `kind` on `path` and returns them with their sinks.
+    pub fn remove_all(&mut self, kind: WatchKind, path: &str) -> Vec<Fired<S>> {
         self.by_kind[slot(kind)]
             .remove(path)
-            .map(|s| s.iter().copied().collect())
+            .map(Ids::into_entries)
             .unwrap_or_default()
     }
 
@@ -215,12 +266,15 @@ impl WatchRegistry {
     }
 
     /// Routes a node event (server-absolute path) and removes the one-shot watches it
-    /// consumed. Returns each watcher once, whatever the number of its registrations hit.
-    pub fn trigger(&mut self, event_type: EventType, path: &str) -> Vec<WatcherId> {
-        let mut hit = BTreeSet::new();
+    /// consumed, whose sinks come back with them. Returns each watcher once, whatever the
+    /// number of its registrations hit, in id order.
+    pub fn trigger(&mut self, event_type: EventType, path: &str) -> Vec<Fired<S>> {
+        let mut hit = BTreeMap::new();
         let mut take = |this: &mut Self, kind: WatchKind| {
             if let Some(s) = this.by_kind[slot(kind)].remove(path) {
-                hit.extend(s.iter().copied());
+                for (id, sink) in s.into_entries() {
+                    merge(&mut hit, id, sink);
+                }
             }
         };
         match event_type {
@@ -237,13 +291,17 @@ impl WatchRegistry {
             _ => {}
         }
         if let Some(s) = self.by_kind[slot(WatchKind::Persistent)].get(path) {
-            hit.extend(s.iter().copied());
+            for id in s.ids() {
+                merge(&mut hit, id, None);
+            }
         }
         if event_type != EventType::NodeChildrenChanged {
             let rec = &self.by_kind[slot(WatchKind::PersistentRecursive)];
             for p in ancestors_and_self(path) {
                 if let Some(s) = rec.get(p) {
-                    hit.extend(s.iter().copied());
+                    for id in s.ids() {
+                        merge(&mut hit, id, None);
+                    }
                 }
             }
         }
@@ -267,28 +325,31 @@ impl WatchRegistry {
             return None;
         }
         let ws = self.by_kind[slot(WatchKind::Persistent)].get(parent)?;
-        Some((parent.to_owned(), ws.iter().copied().collect()))
+        Some((parent.to_owned(), ws.ids().collect()))
     }
 
-    /// Removes everything and returns each watcher once with one of its paths (for terminal
-    /// events on expiry or close).
-    pub fn drain(&mut self) -> Vec<(WatcherId, String)> {
-        let mut seen = BTreeMap::new();
+    /// Removes everything and returns each watcher once with its sink and one of its paths
+    /// (for terminal events on expiry or close).
+    pub fn drain(&mut self) -> Vec<(WatcherId, Option<S>, String)> {
+        let mut seen: BTreeMap<WatcherId, (Option<S>, String)> = BTreeMap::new();
         for map in &mut self.by_kind {
             for (path, set) in std::mem::take(map) {
-                for &w in set.iter() {
-                    seen.entry(w).or_insert_with(|| path.to_string());
+                for (w, sink) in set.into_entries() {
+                    let e = seen.entry(w).or_insert_with(|| (None, path.to_string()));
+                    if e.0.is_none() {
+                        e.0 = sink;
+                    }
                 }
             }
         }
-        seen.into_iter().collect()
+        seen.into_iter().map(|(w, (s, p))| (w, s, p)).collect()
     }
 
     /// Every watcher id that appears anywhere.
     pub fn watcher_ids(&self) -> BTreeSet<WatcherId> {
         self.by_kind
             .iter()
-            .flat_map(|m| m.values().flatten().copied())
+            .flat_map(|m| m.values().flat_map(Ids::ids))
             .collect()
     }
 
@@ -299,7 +360,7 @@ impl WatchRegistry {
             .flat_map(|&k| {
                 self.by_kind[slot(k)]
                     .iter()
-                    .filter(move |(_, set)| set.contains(&watcher))
+                    .filter(move |(_, set)| set.contains(watcher))
                     .map(move |(path, _)| (k, path.to_string()))
             })
             .collect()
@@ -309,7 +370,7 @@ impl WatchRegistry {
     pub fn contains_watcher(&self, watcher: WatcherId) -> bool {
         self.by_kind
             .iter()
-            .any(|m| m.values().any(|s| s.contains(&watcher)))
+            .any(|m| m.values().any(|s| s.contains(watcher)))
     }
 }
 
@@ -331,6 +392,10 @@ fn ancestors_and_self(path: &str) -> impl Iterator<Item = &str> {
 mod tests {
     use super::*;
 
+    fn ids<S>(v: Vec<Fired<S>>) -> Vec<WatcherId> {
+        v.into_iter().map(|(w, _)| w).collect()
+    }
+
     #[test]
     fn ancestors() {
         let v: Vec<_> = ancestors_and_self("/a/b/c").collect();
@@ -341,13 +406,13 @@ mod tests {
 
     #[test]
     fn same_watcher_same_path_registered_once() {
-        let mut r = WatchRegistry::default();
-        assert!(r.add(WatchKind::Data, "/a", WatcherId(1)));
-        assert!(!r.add(WatchKind::Data, "/a", WatcherId(1)));
-        assert!(r.add(WatchKind::Exist, "/a", WatcherId(1)));
+        let mut r: WatchRegistry = WatchRegistry::default();
+        assert!(r.add(WatchKind::Data, "/a", WatcherId(1), None));
+        assert!(!r.add(WatchKind::Data, "/a", WatcherId(1), None));
+        assert!(r.add(WatchKind::Exist, "/a", WatcherId(1), None));
         // One event reaches the watcher once although two of its registrations match.
         assert_eq!(
-            r.trigger(EventType::NodeDataChanged, "/a"),
+            ids(r.trigger(EventType::NodeDataChanged, "/a")),
             vec![WatcherId(1)]
         );
         assert!(r.is_empty());
@@ -355,38 +420,70 @@ mod tests {
 
     #[test]
     fn routing_by_event_type() {
-        let mut r = WatchRegistry::default();
-        r.add(WatchKind::Data, "/a", WatcherId(1));
-        r.add(WatchKind::Child, "/a", WatcherId(2));
-        r.add(WatchKind::Persistent, "/a", WatcherId(3));
-        r.add(WatchKind::PersistentRecursive, "/", WatcherId(4));
+        let mut r: WatchRegistry = WatchRegistry::default();
+        r.add(WatchKind::Data, "/a", WatcherId(1), None);
+        r.add(WatchKind::Child, "/a", WatcherId(2), None);
+        r.add(WatchKind::Persistent, "/a", WatcherId(3), None);
+        r.add(WatchKind::PersistentRecursive, "/", WatcherId(4), None);
         assert_eq!(
-            r.trigger(EventType::NodeChildrenChanged, "/a"),
+            ids(r.trigger(EventType::NodeChildrenChanged, "/a")),
             vec![WatcherId(2), WatcherId(3)]
         );
         assert_eq!(
-            r.trigger(EventType::NodeDataChanged, "/a"),
+            ids(r.trigger(EventType::NodeDataChanged, "/a")),
             vec![WatcherId(1), WatcherId(3), WatcherId(4)]
         );
         // One-shots are consumed, persistent ones stay.
         assert_eq!(
-            r.trigger(EventType::NodeDeleted, "/a"),
+            ids(r.trigger(EventType::NodeDeleted, "/a")),
             vec![WatcherId(3), WatcherId(4)]
         );
         assert_eq!(
-            r.trigger(EventType::NodeCreated, "/x/y"),
+            ids(r.trigger(EventType::NodeCreated, "/x/y")),
             vec![WatcherId(4)]
         );
     }
 
     #[test]
     fn drain_returns_each_watcher_once() {
-        let mut r = WatchRegistry::default();
-        r.add(WatchKind::Data, "/a", WatcherId(1));
-        r.add(WatchKind::Child, "/b", WatcherId(1));
-        r.add(WatchKind::Persistent, "/c", WatcherId(2));
+        let mut r: WatchRegistry = WatchRegistry::default();
+        r.add(WatchKind::Data, "/a", WatcherId(1), None);
+        r.add(WatchKind::Child, "/b", WatcherId(1), None);
+        r.add(WatchKind::Persistent, "/c", WatcherId(2), None);
         let d = r.drain();
         assert_eq!(d.len(), 2);
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn sinks_come_back_when_their_registration_is_consumed() {
+        let mut r: WatchRegistry<&str> = WatchRegistry::default();
+        assert!(r.add(WatchKind::Data, "/a", WatcherId(1), Some("one-shot")));
+        assert!(r.add(WatchKind::Persistent, "/a", WatcherId(2), Some("stream")));
+        assert!(r.add(WatchKind::Data, "/a", WatcherId(3), Some("second")));
+        // A duplicate keeps the first sink.
+        assert!(!r.add(WatchKind::Data, "/a", WatcherId(1), Some("dup")));
+        assert_eq!(
+            r.trigger(EventType::NodeDataChanged, "/a"),
+            vec![
+                (WatcherId(1), Some("one-shot")),
+                (WatcherId(2), None),
+                (WatcherId(3), Some("second"))
+            ]
+        );
+        // The persistent watcher stayed, with its sink.
+        assert!(r.add(WatchKind::Child, "/b", WatcherId(4), Some("child")));
+        assert!(r.remove(WatchKind::Child, "/b", WatcherId(4)));
+        assert!(!r.remove(WatchKind::Child, "/b", WatcherId(4)));
+        assert!(r.add(WatchKind::Exist, "/c", WatcherId(5), Some("exist")));
+        assert_eq!(
+            r.remove_all(WatchKind::Exist, "/c"),
+            vec![(WatcherId(5), Some("exist"))]
+        );
+        assert_eq!(
+            r.drain(),
+            vec![(WatcherId(2), Some("stream"), "/a".to_owned())]
+        );
         assert!(r.is_empty());
     }
 }
