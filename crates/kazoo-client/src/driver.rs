@@ -547,7 +547,10 @@ impl Driver {
         for &k in kinds {
             last |= self.core.unregister_watch(k, path, watcher);
         }
-        if last && self.core.is_connected() {
+        // A watch request on the path that is still in flight reaches the server before a
+        // removal sent now, so the removal would take the watch it sets as well. Leave the
+        // server watch then: the new watcher needs it.
+        if last && self.core.is_connected() && !self.core.watch_in_flight(path) {
             self.remove_server_watch(now, path);
         }
     }

@@ -131,3 +131,35 @@ async fn a_watch_dropped_just_before_a_new_one_on_the_path_leaves_the_new_one_se
     no_watches_left(&root).await;
     zk.close().await;
 }
+
+#[tokio::test]
+async fn a_watch_dropped_while_a_new_one_on_the_path_is_in_flight_leaves_the_new_one_set() {
+    let (zk, root) = chrooted_client("wdrop5").await;
+    zk.create("/n", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    let server_path = format!("{root}/n");
+    for i in 0..20 {
+        let (_, old) = zk.exists_w("/n").await.unwrap();
+        // The new request is handed over at the call; the old watch is forgotten right
+        // behind it, before its reply can have registered the new watcher. The server must
+        // not be asked to remove the watch the new request is setting.
+        let new = zk.exists_w("/n");
+        drop(old);
+        let (_, new) = new.await.unwrap();
+        zk.sync("/").await.unwrap();
+        assert!(
+            watched_under(&root).contains(&server_path),
+            "iteration {i}: the new watch is gone from the server"
+        );
+        zk.set("/n", format!("{i}").into_bytes(), None)
+            .await
+            .unwrap();
+        let e = tokio::time::timeout(T, new)
+            .await
+            .expect("the new watch fired");
+        assert_eq!(e.event_type, EventType::NodeDataChanged);
+    }
+    no_watches_left(&root).await;
+    zk.close().await;
+}

@@ -550,6 +550,15 @@ impl<T, S> SessionCore<T, S> {
         !self.watches.has(kind, path)
     }
 
+    /// True when a request on its way to the server (sent, not yet answered) sets a watch on
+    /// `path`: a removeWatches sent now would reach the server after it and take that watch
+    /// away, although its reply will register a watcher.
+    pub fn watch_in_flight(&self, path: &str) -> bool {
+        self.in_flight
+            .iter()
+            .any(|f| matches!(&f.kind, InFlightKind::User { watch: Some(w), .. } if w.path == path))
+    }
+
     /// Removes every watcher of the given kinds on `path` locally and tells each of them with
     /// a removal event. Returns how many watchers were told.
     pub fn remove_watches_local(&mut self, kinds: &[WatchKind], path: &str) -> usize {
