@@ -536,13 +536,19 @@ impl Driver {
     /// have registered a `Data` watcher as `Exist`, so both are tried.
     fn drop_watcher(&mut self, now: Instant, watcher: WatcherId, kind: WatchKind, path: &str) {
         self.streams.remove(&watcher);
-        if !self.core.watches().contains_watcher(watcher) {
-            return;
-        }
         let kinds: &[WatchKind] = match kind {
             WatchKind::Data | WatchKind::Exist => &[WatchKind::Data, WatchKind::Exist],
             other => &[other],
         };
+        // Looked up by path: a scan of every registration per dropped watch would make
+        // dropping many watches quadratic.
+        let watches = self.core.watches();
+        if !kinds
+            .iter()
+            .any(|&k| watches.is_registered(k, path, watcher))
+        {
+            return;
+        }
         let mut last = false;
         for &k in kinds {
             last |= self.core.unregister_watch(k, path, watcher);

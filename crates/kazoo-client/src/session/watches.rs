@@ -242,6 +242,13 @@ impl<S> WatchRegistry<S> {
             .unwrap_or_default()
     }
 
+    /// True when `watcher` is registered for `kind` on `path`.
+    pub fn is_registered(&self, kind: WatchKind, path: &str, watcher: WatcherId) -> bool {
+        self.by_kind[slot(kind)]
+            .get(path)
+            .is_some_and(|ids| ids.contains(watcher))
+    }
+
     /// True when some watcher of `kind` is registered on `path`.
     pub fn has(&self, kind: WatchKind, path: &str) -> bool {
         self.by_kind[slot(kind)].contains_key(path)
@@ -472,7 +479,11 @@ mod tests {
             ]
         );
         // The persistent watcher stayed, with its sink.
+        assert!(r.is_registered(WatchKind::Persistent, "/a", WatcherId(2)));
+        assert!(!r.is_registered(WatchKind::Data, "/a", WatcherId(1)));
         assert!(r.add(WatchKind::Child, "/b", WatcherId(4), Some("child")));
+        assert!(r.is_registered(WatchKind::Child, "/b", WatcherId(4)));
+        assert!(!r.is_registered(WatchKind::Child, "/b", WatcherId(5)));
         assert!(r.remove(WatchKind::Child, "/b", WatcherId(4)));
         assert!(!r.remove(WatchKind::Child, "/b", WatcherId(4)));
         assert!(r.add(WatchKind::Exist, "/c", WatcherId(5), Some("exist")));
