@@ -27,6 +27,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::io::{ReadHalf, WriteHalf};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+/// Requests wait to be written together only while more than this many sent ones are
+/// unanswered (see `Driver::flush_now`).
+const COALESCE_ABOVE: usize = 128;
+
+/// ... and only until this many bytes are waiting.
+const COALESCE_MAX_BYTES: usize = 64 * 1024;
+
 /// Where a watcher's events go, as a call hands it over.
 #[derive(Debug)]
 pub(crate) enum Sink {
@@ -201,6 +208,8 @@ pub(crate) struct Driver {
     current: Option<SocketAddr>,
     rbuf: BytesMut,
     wbuf: BytesMut,
+    /// Caller requests in `wbuf` not yet written (see `flush_now`).
+    unwritten: usize,
     close_waiters: Vec<oneshot::Sender<()>>,
     probe: Option<tokio::task::JoinHandle<()>>,
     probe_tx: mpsc::UnboundedSender<ProbeAnswer>,
@@ -259,6 +268,7 @@ impl Driver {
             current: None,
             rbuf: BytesMut::with_capacity(64 * 1024),
             wbuf: BytesMut::with_capacity(64 * 1024),
+            unwritten: 0,
             close_waiters: Vec::new(),
             probe: None,
             probe_tx,
@@ -308,7 +318,11 @@ impl Driver {
                     self.note_tls_failure(&e);
                     self.lost(now, &format!("read error: {e}"))
                 }
-                Wake::Wrote(Ok(_)) => {}
+                Wake::Wrote(Ok(_)) => {
+                    if self.wbuf.is_empty() {
+                        self.unwritten = 0;
+                    }
+                }
                 Wake::Wrote(Err(e)) => self.lost(now, &format!("write error: {e}")),
                 Wake::Timer => {
                     // Re-armed at the then current deadline by the next wait.
@@ -330,6 +344,7 @@ impl Driver {
     }
 
     async fn wait(&mut self) -> Wake {
+        let want_write = !self.wbuf.is_empty() && self.flush_now();
         let deadline = [self.core.poll_timeout(), self.next_attempt]
             .into_iter()
             .flatten()
@@ -353,7 +368,7 @@ impl Driver {
             (None, _) => self.sleep_at = None,
         }
         let timed = self.sleep_at.is_some();
-        let want_write = !self.wbuf.is_empty();
+
         let cmd_open = !self.cmd_closed;
         let gate = &self.gate;
         let batch = &mut self.batch;
@@ -367,6 +382,25 @@ impl Driver {
             a = self.probe_rx.recv() => Wake::RwServer(a),
             _ = sleep, if timed => Wake::Timer,
         }
+    }
+
+    /// Whether to write what is buffered now. Under a deep pipeline the server already holds
+    /// plenty of this session's requests, and it answers them in order: a new request written
+    /// at once gets its reply no sooner than one written a little later, together with the
+    /// ones issued meanwhile. Requests therefore wait while more than [`COALESCE_ABOVE`] sent
+    /// ones are unanswered and the waiting ones are fewer than a quarter of those (or
+    /// [`COALESCE_MAX_BYTES`]). Each reply re-decides, and the sent ones drain, so nothing
+    /// waits for long: a request goes out at the latest when `COALESCE_ABOVE` earlier ones are
+    /// still queued at the server. Anything else (handshake, pings, watch replay) is written
+    /// at once, as is every request of a shallow pipeline or a sequential caller. The server
+    /// gets hundreds of requests per read instead of a few, which costs both sides less CPU
+    /// (BENCHMARKS.md, real-server W2/W3).
+    fn flush_now(&self) -> bool {
+        if self.unwritten == 0 || self.wbuf.len() >= COALESCE_MAX_BYTES {
+            return true;
+        }
+        let sent = self.core.in_flight_len().saturating_sub(self.unwritten);
+        sent <= COALESCE_ABOVE || self.unwritten * 4 >= sent
     }
 
     async fn maybe_start_connect(&mut self) -> Result<()> {
@@ -473,6 +507,7 @@ impl Driver {
         self.connecting = None;
         self.rbuf.clear();
         self.wbuf.clear();
+        self.unwritten = 0;
         self.current = None;
         self.stop_probe();
     }
@@ -683,7 +718,7 @@ impl Driver {
     /// Moves what the core produced to the socket buffer and to the channels.
     fn pump(&mut self) {
         if self.wr.is_some() {
-            self.core.take_transmit(&mut self.wbuf);
+            self.unwritten += self.core.take_transmit(&mut self.wbuf);
         }
         while let Some(out) = self.core.poll_output() {
             match out {
@@ -723,7 +758,7 @@ impl Driver {
             }
         }
         if self.wr.is_some() {
-            self.core.take_transmit(&mut self.wbuf);
+            self.unwritten += self.core.take_transmit(&mut self.wbuf);
         }
     }
 

@@ -168,6 +168,8 @@ pub struct SessionCore<T, S = ()> {
     pending_auth: Vec<(AuthData, Option<T>)>,
     watches: WatchRegistry<S>,
     transmit: BytesMut,
+    /// Caller requests in `transmit` (see `take_transmit`).
+    transmit_requests: usize,
     /// Reused between reads: the frames found in the last one.
     frame_bounds: Vec<(usize, usize)>,
     outputs: VecDeque<Output<T, S>>,
@@ -213,6 +215,7 @@ impl<T, S> SessionCore<T, S> {
             pending_auth: Vec::new(),
             watches: WatchRegistry::default(),
             transmit: BytesMut::with_capacity(64 * 1024),
+            transmit_requests: 0,
             frame_bounds: Vec::new(),
             outputs: VecDeque::new(),
             last_send: now,
@@ -311,11 +314,15 @@ impl<T, S> SessionCore<T, S> {
     // ---- outputs -----------------------------------------------------------------------
 
     /// Moves the bytes to send into `out`.
-    pub fn take_transmit(&mut self, out: &mut BytesMut) {
+    ///
+    /// Returns how many caller requests the bytes hold (pings, handshakes and the like are
+    /// not counted), so that a driver can coalesce writes under a deep pipeline.
+    pub fn take_transmit(&mut self, out: &mut BytesMut) -> usize {
         // Copied rather than swapped: both buffers keep their capacity, so neither grows (and
         // reallocates) again on every batch.
         out.extend_from_slice(&self.transmit);
         self.transmit.clear();
+        std::mem::take(&mut self.transmit_requests)
     }
 
     /// True when bytes wait to be sent.
@@ -372,6 +379,7 @@ impl<T, S> SessionCore<T, S> {
             return;
         }
         self.transmit.clear();
+        self.transmit_requests = 0;
         self.next_xid = 1;
         let session_id = self.handshake_session_id();
         let req = ConnectRequest {
@@ -687,6 +695,7 @@ impl<T, S> SessionCore<T, S> {
             _ => self.transmit.extend_from_slice(f),
         }
         self.transmit[at + 4..at + 8].copy_from_slice(&xid.to_be_bytes());
+        self.transmit_requests += 1;
         self.last_send = now;
         self.in_flight.push_back(InFlight {
             xid,
@@ -707,6 +716,7 @@ impl<T, S> SessionCore<T, S> {
     /// Fails what was in flight, forgets per-connection state; queued requests stay.
     fn drop_connection_state(&mut self, err: Error) {
         self.transmit.clear();
+        self.transmit_requests = 0;
         for f in std::mem::take(&mut self.in_flight) {
             if let InFlightKind::User { token, .. } = f.kind {
                 self.outputs.push_back(Output::Reply {
