@@ -114,3 +114,42 @@ async fn the_request_timeout_counts_from_the_call_also_while_waiting_for_the_bou
     assert!(zk.exists("/never").await.unwrap().is_none());
     zk.close().await;
 }
+
+#[tokio::test]
+async fn a_sliding_window_of_a_thousand_requests_keeps_call_order_and_drains() {
+    // Under a deep pipeline the I/O task holds new requests back to write them together;
+    // they must still go out in call order, and the last ones once the window drains.
+    use futures::StreamExt;
+    let (zk, _root) = chrooted_client("window").await;
+    zk.ensure_path("/w").await.unwrap();
+    let opts = CreateOptions::new().sequential();
+    let total = 6_000usize;
+    let window = 1_000usize;
+    let mut pending = futures::stream::FuturesOrdered::new();
+    let mut paths = Vec::with_capacity(total);
+    let mut issued = 0;
+    let run = async {
+        while paths.len() < total {
+            while issued < total && pending.len() < window {
+                pending.push_back(zk.create("/w/n-", Bytes::from(issued.to_string()), &opts));
+                issued += 1;
+            }
+            paths.push(pending.next().await.unwrap().unwrap());
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the window drained");
+    let seqs: Vec<i64> = paths
+        .iter()
+        .map(|p| p.rsplit('-').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "sequence follows call order"
+    );
+    // A lone request right after the window is answered at once, not held back.
+    let t0 = Instant::now();
+    assert!(zk.exists("/w").await.unwrap().is_some());
+    assert!(t0.elapsed() < Duration::from_secs(5));
+}
