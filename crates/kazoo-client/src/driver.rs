@@ -54,14 +54,16 @@ pub(crate) struct Token {
     pub permit: Option<Permit>,
 }
 
-/// What the I/O task keeps of a request's watcher until the reply.
+/// What the I/O task keeps of a request's watcher until the reply. Small on purpose: every
+/// request moves a [`Token`] a few times, and past 128 bytes a request's moves become
+/// `memcpy` calls (W2 in BENCHMARKS.md).
 #[derive(Debug)]
 pub(crate) enum TokenWatch {
     /// A one-shot watch (its sink travels in the registration): whether its handle was
     /// dropped while the request was in flight.
-    Once(WatcherId, WatchProbe),
+    Once(WatchProbe),
     /// A persistent watch's stream, kept by the task once the server set the watch.
-    Stream(WatcherId, mpsc::UnboundedSender<WatchedEvent>),
+    Stream(Box<(WatcherId, mpsc::UnboundedSender<WatchedEvent>)>),
 }
 
 /// What client handles ask of the I/O task.
@@ -729,11 +731,12 @@ impl Driver {
                             match watch {
                                 // A one-shot handle dropped while its request was in flight:
                                 // its drop found nothing to forget, so forget it now.
-                                TokenWatch::Once(id, probe) if probe.is_closed() => {
-                                    orphan = Some(id);
+                                TokenWatch::Once(probe) if probe.is_closed() => {
+                                    orphan = Some(probe.watcher());
                                 }
-                                TokenWatch::Once(..) => {}
-                                TokenWatch::Stream(id, tx) => {
+                                TokenWatch::Once(_) => {}
+                                TokenWatch::Stream(stream) => {
+                                    let (id, tx) = *stream;
                                     self.streams.insert(id, tx);
                                 }
                             }
@@ -857,4 +860,13 @@ async fn probe_rw(
         }
     }
     None
+}
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_request_stays_small_enough_to_be_moved_without_memcpy_calls() {
+        let size =
+            std::mem::size_of::<crate::session::Request<super::Token, crate::watch::WatchTx>>();
+        assert!(size <= 128, "Request<Token, WatchTx> is {size} bytes");
+    }
 }

@@ -166,6 +166,11 @@ impl WatchProbe {
     pub(crate) fn is_closed(&self) -> bool {
         self.0.lock().abandoned
     }
+
+    /// The watcher it looks at.
+    pub(crate) fn watcher(&self) -> WatcherId {
+        self.0.watcher
+    }
 }
 
 impl Drop for WatchTx {

@@ -332,13 +332,13 @@ impl Client {
                 let (sink, token_watch) = match w.sink {
                     Sink::Once(tx) => {
                         let probe = tx.probe();
-                        (Some(tx), TokenWatch::Once(w.id, probe))
+                        (Some(tx), TokenWatch::Once(probe))
                     }
-                    Sink::Stream(tx) => (None, TokenWatch::Stream(w.id, tx)),
+                    Sink::Stream(tx) => (None, TokenWatch::Stream(Box::new((w.id, tx)))),
                 };
                 let registration = WatchRegistration {
                     kind: w.kind,
-                    path: w.server_path,
+                    path: w.server_path.into_boxed_str(),
                     watcher: w.id,
                     sink,
                 };

@@ -562,9 +562,9 @@ impl<T, S> SessionCore<T, S> {
     /// `path`: a removeWatches sent now would reach the server after it and take that watch
     /// away, although its reply will register a watcher.
     pub fn watch_in_flight(&self, path: &str) -> bool {
-        self.in_flight
-            .iter()
-            .any(|f| matches!(&f.kind, InFlightKind::User { watch: Some(w), .. } if w.path == path))
+        self.in_flight.iter().any(
+            |f| matches!(&f.kind, InFlightKind::User { watch: Some(w), .. } if &*w.path == path),
+        )
     }
 
     /// Removes every watcher of the given kinds on `path` locally and tells each of them with

@@ -385,7 +385,7 @@ fn watches_are_replayed_with_set_watches2_in_chunks() {
         };
         let reg = WatchRegistration {
             kind,
-            path: format!("/app/{i:0>60}"),
+            path: format!("/app/{i:0>60}").into(),
             watcher: WatcherId(i as u64),
             sink: None,
         };

@@ -59,7 +59,7 @@ pub struct WatchRegistration<S = ()> {
     /// when the node turned out to be missing.
     pub kind: WatchKind,
     /// Server-absolute path (chroot included).
-    pub path: String,
+    pub path: Box<str>,
     /// The watcher to notify.
     pub watcher: WatcherId,
     /// Handed back with the watcher when a one-shot watch fires or any watch is removed.
