@@ -238,3 +238,87 @@ async fn expired_answer_is_reported_as_lost_then_a_new_session() {
     ));
     zk.close().await;
 }
+
+/// First connection: a session (timeout 1.2 s), closed at once. Second: the resuming
+/// handshake is read and never answered. Later ones: the session is resumed if its handshake
+/// comes within the session timeout of the unanswered one, else reported expired, as a
+/// server whose session tracker started counting would.
+async fn silent_during_resume() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut silent_since = None;
+        let mut held = Vec::new();
+        let mut n = 0;
+        while let Ok((mut s, _)) = l.accept().await {
+            n += 1;
+            if read_frame(&mut s).await.is_none() {
+                continue;
+            }
+            match n {
+                1 => {
+                    let _ = s.write_all(&connect_response(1200, 0x1234)).await;
+                    drop(s);
+                }
+                2 => {
+                    silent_since = Some(std::time::Instant::now());
+                    held.push(s);
+                }
+                _ => {
+                    let in_time =
+                        silent_since.is_some_and(|t| t.elapsed() < Duration::from_millis(1200));
+                    let answer = if in_time {
+                        connect_response(1200, 0x1234)
+                    } else {
+                        connect_response(0, 0)
+                    };
+                    let (pings, _) = mpsc::unbounded_channel();
+                    if s.write_all(&answer).await.is_ok() && in_time {
+                        tokio::spawn(async move {
+                            while let Some(f) = read_frame(&mut s).await {
+                                let xid = i32::from_be_bytes([f[0], f[1], f[2], f[3]]);
+                                let out = if xid == -2 {
+                                    let _ = pings.send(());
+                                    reply(-2, 0)
+                                } else {
+                                    reply(xid, -101)
+                                };
+                                if s.write_all(&out).await.is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    });
+    addr.to_string()
+}
+
+#[tokio::test]
+async fn an_unanswered_resuming_handshake_is_retried_before_the_session_expires() {
+    let hosts = silent_during_resume().await;
+    let zk = client(&hosts).await;
+    assert_eq!(zk.session_id(), Some(0x1234));
+    // The first connection closes; the second hangs in the handshake; a third must come
+    // soon enough to resume the session (after a third of 1.2 s, not the whole connect
+    // timeout). Calls fail with ConnectionLoss meanwhile; once one is answered, the client
+    // is on the third connection.
+    let answered = tokio::time::timeout(T, async {
+        loop {
+            match zk.get("/x").await {
+                Err(Error::NoNode { .. }) => break,
+                Err(Error::ConnectionLoss) => {
+                    let _ = zk.exists("/").await;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    })
+    .await;
+    assert!(answered.is_ok(), "never answered on a resumed session");
+    assert_eq!(zk.session_id(), Some(0x1234), "the session was resumed");
+    assert_eq!(zk.state(), KazooState::Connected);
+    zk.close().await;
+}

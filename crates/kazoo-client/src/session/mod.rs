@@ -398,8 +398,23 @@ impl<T, S> SessionCore<T, S> {
         self.last_send = now;
         self.last_recv = now;
         self.phase = Phase::Handshake {
-            deadline: now + self.connect_timeout(),
+            deadline: now + self.handshake_timeout(session_id != 0),
         };
+    }
+
+    /// Time allowed for the handshake's answer. Resuming a session, a third of the session
+    /// timeout at most: the session survives only if some handshake reaches the server in
+    /// time, and a server can accept a connection and never answer it (ZooKeeper 3.8 does,
+    /// now and then, while it restarts); waiting the whole connect timeout on that one
+    /// attempt would let the session expire. A third leaves room for two more attempts.
+    fn handshake_timeout(&self, resuming: bool) -> Duration {
+        let t = self.connect_timeout();
+        if resuming {
+            t.min(self.session_timeout() / 3)
+                .max(Duration::from_millis(100))
+        } else {
+            t
+        }
     }
 
     /// The transport closed or could not be opened.
