@@ -105,48 +105,43 @@ async fn a_fired_watch_dropped_later_costs_nothing_and_keeps_other_watches() {
 /// watch again. Repeated, since an ordering bug shows up only on some iterations.
 #[tokio::test]
 async fn a_watch_dropped_just_before_a_new_one_on_the_path_leaves_the_new_one_set() {
-    let (zk, root) = chrooted_client("wdrop4").await;
-    zk.create("/n", Bytes::new(), &CreateOptions::new())
-        .await
-        .unwrap();
-    let server_path = format!("{root}/n");
-    for i in 0..20 {
+    old_dropped_then_new_watch_fires("wdrop4", |zk| async move {
         let (_, old) = zk.exists_w("/n").await.unwrap();
         drop(old);
-        let (_, new) = zk.exists_w("/n").await.unwrap();
-        // Answered after both: by then the server has applied the removal, if any.
-        zk.sync("/").await.unwrap();
-        assert!(
-            watched_under(&root).contains(&server_path),
-            "iteration {i}: the new watch is gone from the server"
-        );
-        zk.set("/n", format!("{i}").into_bytes(), None)
-            .await
-            .unwrap();
-        let e = tokio::time::timeout(T, new)
-            .await
-            .expect("the new watch fired");
-        assert_eq!(e.event_type, EventType::NodeDataChanged);
-    }
-    no_watches_left(&root).await;
-    zk.close().await;
+        zk.exists_w("/n").await.unwrap().1
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_watch_dropped_while_a_new_one_on_the_path_is_in_flight_leaves_the_new_one_set() {
-    let (zk, root) = chrooted_client("wdrop5").await;
-    zk.create("/n", Bytes::new(), &CreateOptions::new())
-        .await
-        .unwrap();
-    let server_path = format!("{root}/n");
-    for i in 0..20 {
+    old_dropped_then_new_watch_fires("wdrop5", |zk| async move {
         let (_, old) = zk.exists_w("/n").await.unwrap();
         // The new request is handed over at the call; the old watch is forgotten right
         // behind it, before its reply can have registered the new watcher. The server must
         // not be asked to remove the watch the new request is setting.
         let new = zk.exists_w("/n");
         drop(old);
-        let (_, new) = new.await.unwrap();
+        new.await.unwrap().1
+    })
+    .await;
+}
+
+/// 20 times: `replace` drops an old watch on `/n` and returns a new one; the new one must
+/// still be set on the server and fire on the next change.
+async fn old_dropped_then_new_watch_fires<F, Fut>(prefix: &str, replace: F)
+where
+    F: Fn(kazoo_client::Client) -> Fut,
+    Fut: std::future::Future<Output = kazoo_client::Watch>,
+{
+    let (zk, root) = chrooted_client(prefix).await;
+    zk.create("/n", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    let server_path = format!("{root}/n");
+    for i in 0..20 {
+        let new = replace(zk.clone()).await;
+        // Answered after both: by then the server has applied the removal, if any.
         zk.sync("/").await.unwrap();
         assert!(
             watched_under(&root).contains(&server_path),
