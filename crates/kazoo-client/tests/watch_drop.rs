@@ -108,7 +108,7 @@ async fn a_watch_dropped_just_before_a_new_one_on_the_path_leaves_the_new_one_se
     old_dropped_then_new_watch_fires("wdrop4", |zk| async move {
         let (_, old) = zk.exists_w("/n").await.unwrap();
         drop(old);
-        zk.exists_w("/n").await.unwrap().1
+        zk.exists_w("/n").await.unwrap()
     })
     .await;
 }
@@ -122,7 +122,7 @@ async fn a_watch_dropped_while_a_new_one_on_the_path_is_in_flight_leaves_the_new
         // not be asked to remove the watch the new request is setting.
         let new = zk.exists_w("/n");
         drop(old);
-        new.await.unwrap().1
+        new.await.unwrap()
     })
     .await;
 }
@@ -132,7 +132,7 @@ async fn a_watch_dropped_while_a_new_one_on_the_path_is_in_flight_leaves_the_new
 async fn old_dropped_then_new_watch_fires<F, Fut>(prefix: &str, replace: F)
 where
     F: Fn(kazoo_client::Client) -> Fut,
-    Fut: std::future::Future<Output = kazoo_client::Watch>,
+    Fut: std::future::Future<Output = (Option<kazoo_client::Stat>, kazoo_client::Watch)>,
 {
     let (zk, root) = chrooted_client(prefix).await;
     zk.create("/n", Bytes::new(), &CreateOptions::new())
@@ -140,7 +140,7 @@ where
         .unwrap();
     let server_path = format!("{root}/n");
     for i in 0..20 {
-        let new = replace(zk.clone()).await;
+        let (_, new) = replace(zk.clone()).await;
         // Answered after both: by then the server has applied the removal, if any.
         zk.sync("/").await.unwrap();
         assert!(
