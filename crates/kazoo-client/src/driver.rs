@@ -598,13 +598,6 @@ impl Driver {
         }
     }
 
-    fn forget_orphan(&mut self, watcher: WatcherId) {
-        let now = Instant::now();
-        for (kind, path) in self.core.watches().registrations_of(watcher) {
-            self.drop_watcher(now, watcher, kind, &path);
-        }
-    }
-
     /// The server keeps one watch per connection and path, whatever the number of our local
     /// watchers: removing the last persistent one removes everything the server holds on the
     /// path, so survivors of other kinds are registered again right after.
@@ -732,7 +725,7 @@ impl Driver {
                                 // A one-shot handle dropped while its request was in flight:
                                 // its drop found nothing to forget, so forget it now.
                                 TokenWatch::Once(probe) if probe.is_closed() => {
-                                    orphan = Some(probe.watcher());
+                                    orphan = Some(probe);
                                 }
                                 TokenWatch::Once(_) => {}
                                 TokenWatch::Stream(stream) => {
@@ -743,8 +736,9 @@ impl Driver {
                         }
                     }
                     token.reply.send(result);
-                    if let Some(id) = orphan {
-                        self.forget_orphan(id);
+                    if let Some(probe) = orphan {
+                        let (id, kind) = (probe.watcher(), probe.kind());
+                        self.drop_watcher(Instant::now(), id, kind, probe.server_path());
                     }
                 }
                 Output::Watch { watchers, event } => self.deliver(watchers, event),

@@ -1,4 +1,5 @@
-//! The one-reply slot between the I/O task and a caller's future.
+//! The one-reply slot between the I/O task and a caller's future (and the [`OnceSlot`] state
+//! machine it shares with one-shot watches).
 //!
 //! It does what `tokio::sync::oneshot` does for us, minus what we do not need on the hottest
 //! path of the client: no cooperative-budget accounting on every poll, a waker stored only
@@ -13,24 +14,92 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-#[derive(Debug, Default)]
-struct State {
-    value: Option<Result<RawReply>>,
+/// A value handed over once from the I/O task to one waiting future: the state machine shared
+/// by reply slots and one-shot watches ([`crate::Watch`]).
+#[derive(Debug)]
+pub(crate) struct OnceSlot<V>(Mutex<State<V>>);
+
+#[derive(Debug)]
+struct State<V> {
+    value: Option<V>,
     waker: Option<Waker>,
     /// The sender is gone (sent or dropped).
     done: bool,
-    /// The receiver is gone: nobody waits for the reply any more.
+    /// The receiver is gone: nobody waits for the value any more.
     abandoned: bool,
 }
 
-#[derive(Debug, Default)]
-struct Slot(Mutex<State>);
-
-impl Slot {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+impl<V> Default for OnceSlot<V> {
+    fn default() -> Self {
+        OnceSlot(Mutex::new(State {
+            value: None,
+            waker: None,
+            done: false,
+            abandoned: false,
+        }))
     }
 }
+
+impl<V> OnceSlot<V> {
+    fn lock(&self) -> MutexGuard<'_, State<V>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The sender's one hand-over (`None`: the sender went away without a value); later
+    /// calls do nothing. Wakes the receiver.
+    pub(crate) fn complete(&self, value: Option<V>) {
+        let waker = {
+            let mut st = self.lock();
+            if st.done {
+                return;
+            }
+            st.done = true;
+            st.value = value;
+            st.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// The receiver's poll: the value, `Ready(None)` once the sender is gone without one (or
+    /// the value was taken already), else `Pending` with the waker kept.
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Option<V>> {
+        let mut st = self.lock();
+        if let Some(v) = st.value.take() {
+            return Poll::Ready(Some(v));
+        }
+        if st.done {
+            return Poll::Ready(None);
+        }
+        match &st.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => st.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// The receiver is dropped. Returns true when the sender was done already.
+    pub(crate) fn abandon(&self) -> bool {
+        let mut st = self.lock();
+        st.abandoned = true;
+        st.waker = None;
+        st.done
+    }
+
+    /// True when the receiver was dropped.
+    pub(crate) fn is_abandoned(&self) -> bool {
+        self.lock().abandoned
+    }
+
+    /// True once the sender handed over or went away.
+    #[cfg(test)]
+    pub(crate) fn is_done(&self) -> bool {
+        self.lock().done
+    }
+}
+
+type Slot = OnceSlot<Result<RawReply>>;
 
 /// The I/O task's end: completes the caller's future once. Dropped without sending, the
 /// caller sees [`Error::Closed`].
@@ -50,41 +119,24 @@ pub(crate) fn channel() -> (ReplyTx, ReplyRx) {
 impl ReplyTx {
     /// Hands over the reply and wakes the caller.
     pub(crate) fn send(self, r: Result<RawReply>) {
-        self.complete(Some(r));
+        self.0.complete(Some(r));
     }
 
     /// True when the caller dropped its future: the reply would go nowhere.
     pub(crate) fn is_closed(&self) -> bool {
-        self.0.lock().abandoned
-    }
-
-    fn complete(&self, r: Option<Result<RawReply>>) {
-        let waker = {
-            let mut st = self.0.lock();
-            if st.done {
-                return;
-            }
-            st.done = true;
-            st.value = r;
-            st.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        self.0.is_abandoned()
     }
 }
 
 impl Drop for ReplyTx {
     fn drop(&mut self) {
-        self.complete(None);
+        self.0.complete(None);
     }
 }
 
 impl Drop for ReplyRx {
     fn drop(&mut self) {
-        let mut st = self.0.lock();
-        st.abandoned = true;
-        st.waker = None;
+        self.0.abandon();
     }
 }
 
@@ -92,7 +144,7 @@ impl ReplyRx {
     /// True once the sender sent or was dropped.
     #[cfg(test)]
     pub(crate) fn is_finished(&self) -> bool {
-        self.0.lock().done
+        self.0.is_done()
     }
 }
 
@@ -100,18 +152,11 @@ impl Future for ReplyRx {
     type Output = Result<RawReply>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<RawReply>> {
-        let mut st = self.0.lock();
-        if let Some(v) = st.value.take() {
-            return Poll::Ready(v);
+        match self.0.poll_take(cx) {
+            Poll::Ready(Some(v)) => Poll::Ready(v),
+            Poll::Ready(None) => Poll::Ready(Err(Error::Closed)),
+            Poll::Pending => Poll::Pending,
         }
-        if st.done {
-            return Poll::Ready(Err(Error::Closed));
-        }
-        match &st.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => st.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
     }
 }
 

@@ -7,13 +7,14 @@
 
 use crate::client::Gate;
 use crate::driver::Command;
+use crate::reply::OnceSlot;
 use crate::session::watches::{WatchKind, WatcherId};
 use futures::Stream;
 use kazoo_proto::{EventType, KeeperState};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::task::{Context, Poll, Waker};
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
 use tokio::sync::mpsc;
 
 /// A change a watcher is told about.
@@ -80,7 +81,9 @@ pub struct Watch {
 /// The allocation shared by a [`Watch`] and the I/O task's [`WatchTx`].
 #[derive(Debug)]
 struct Slot {
-    state: Mutex<SlotState>,
+    /// What fired. A one-shot watch's event is always on its own path, so only the type and
+    /// state are kept.
+    fired: OnceSlot<(EventType, KeeperState)>,
     /// The server's path; the caller's is its tail after the chroot (one string for both).
     server_path: Box<str>,
     chroot_len: u32,
@@ -90,25 +93,7 @@ struct Slot {
     gate: Weak<Gate>,
 }
 
-#[derive(Debug, Default)]
-struct SlotState {
-    /// What fired. A one-shot watch's event is always on its own path, so only the type and
-    /// state are kept.
-    fired: Option<(EventType, KeeperState)>,
-    waker: Option<Waker>,
-    /// The I/O task's end is gone (fired or dropped).
-    sender_gone: bool,
-    /// The `Watch` is gone.
-    abandoned: bool,
-    /// The `Watch` resolved.
-    taken: bool,
-}
-
 impl Slot {
-    fn lock(&self) -> MutexGuard<'_, SlotState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn path(&self) -> &str {
         match self.server_path.get(self.chroot_len as usize..) {
             Some("") => "/",
@@ -126,33 +111,20 @@ pub(crate) struct WatchTx(Arc<Slot>);
 impl WatchTx {
     /// Resolves the watch with `event` (whose path is the watch's own).
     pub(crate) fn fire(self, event: &WatchedEvent) {
-        self.finish(Some((event.event_type, event.keeper_state)));
+        self.0
+            .fired
+            .complete(Some((event.event_type, event.keeper_state)));
     }
 
     /// True when the [`Watch`] was dropped: an event would go nowhere.
     #[cfg(test)]
     pub(crate) fn is_closed(&self) -> bool {
-        self.0.lock().abandoned
+        self.0.fired.is_abandoned()
     }
 
     /// A handle that tells whether the [`Watch`] was dropped.
     pub(crate) fn probe(&self) -> WatchProbe {
         WatchProbe(self.0.clone())
-    }
-
-    fn finish(&self, fired: Option<(EventType, KeeperState)>) {
-        let waker = {
-            let mut st = self.0.lock();
-            if st.sender_gone {
-                return;
-            }
-            st.sender_gone = true;
-            st.fired = fired;
-            st.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
     }
 }
 
@@ -164,18 +136,28 @@ pub(crate) struct WatchProbe(Arc<Slot>);
 impl WatchProbe {
     /// True when the [`Watch`] was dropped.
     pub(crate) fn is_closed(&self) -> bool {
-        self.0.lock().abandoned
+        self.0.fired.is_abandoned()
     }
 
     /// The watcher it looks at.
     pub(crate) fn watcher(&self) -> WatcherId {
         self.0.watcher
     }
+
+    /// The kind of watch it was asked for.
+    pub(crate) fn kind(&self) -> WatchKind {
+        self.0.kind
+    }
+
+    /// The watched server path.
+    pub(crate) fn server_path(&self) -> &str {
+        &self.0.server_path
+    }
 }
 
 impl Drop for WatchTx {
     fn drop(&mut self) {
-        self.finish(None);
+        self.0.fired.complete(None);
     }
 }
 
@@ -189,7 +171,7 @@ impl Watch {
         gate: Weak<Gate>,
     ) -> (Watch, WatchTx) {
         let slot = Arc::new(Slot {
-            state: Mutex::new(SlotState::default()),
+            fired: OnceSlot::default(),
             server_path: server_path.into_boxed_str(),
             chroot_len: u32::try_from(chroot_len).unwrap_or(0),
             kind,
@@ -203,9 +185,14 @@ impl Watch {
     pub fn path(&self) -> &str {
         self.slot.path()
     }
+}
 
-    fn event(&self, fired: Option<(EventType, KeeperState)>) -> WatchedEvent {
-        match fired {
+impl Future for Watch {
+    type Output = WatchedEvent;
+
+    /// Polled again after it resolved, it gives the closed event, as a used channel would.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
+        self.slot.fired.poll_take(cx).map(|fired| match fired {
             Some((event_type, keeper_state)) => WatchedEvent {
                 event_type,
                 keeper_state,
@@ -213,43 +200,14 @@ impl Watch {
             },
             // The I/O task is gone: the client was closed or dropped.
             None => WatchedEvent::closed(self.path()),
-        }
-    }
-}
-
-impl Future for Watch {
-    type Output = WatchedEvent;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
-        let fired = {
-            let mut st = self.slot.lock();
-            if st.taken {
-                // Polled again after it resolved: the closed event, as a used channel gives.
-                None
-            } else if st.fired.is_some() || st.sender_gone {
-                st.taken = true;
-                st.fired.take()
-            } else {
-                match &st.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => st.waker = Some(cx.waker().clone()),
-                }
-                return Poll::Pending;
-            }
-        };
-        Poll::Ready(self.event(fired))
+        })
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        let resolved = {
-            let mut st = self.slot.lock();
-            st.abandoned = true;
-            st.waker = None;
-            st.taken || st.sender_gone
-        };
-        if resolved {
+        // Fired (or the I/O task gone): nothing to forget.
+        if self.slot.fired.abandon() {
             return;
         }
         if let Some(gate) = self.slot.gate.upgrade() {

@@ -13,23 +13,6 @@ use kazoo_testkit::{FaultProxy, ProxyMode};
 use lock_common::*;
 use std::time::{Duration, Instant};
 
-/// The paths the server watches for `client`'s session (from `wchc`).
-fn session_watches(client: &Client) -> Vec<String> {
-    let id = format!("0x{:x}", client.session_id().expect("session"));
-    let out = server().four_letter("wchc").expect("wchc");
-    let mut paths = Vec::new();
-    let mut mine = false;
-    for line in out.lines() {
-        if line.starts_with("0x") {
-            mine = line.trim() == id;
-        } else if mine && !line.trim().is_empty() {
-            paths.push(line.trim().to_owned());
-        }
-    }
-    paths.sort();
-    paths
-}
-
 fn named(client: &Client, id: &str) -> Lock {
     Lock::with_options(client, "/lock", LockOptions::new().identifier(id))
 }

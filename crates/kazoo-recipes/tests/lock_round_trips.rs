@@ -32,22 +32,6 @@ fn received(client: &Client) -> u64 {
     count.parse().expect("recved count")
 }
 
-/// The paths the server watches for `client`'s session (from `wchc`).
-fn session_watches(client: &Client) -> Vec<String> {
-    let id = format!("0x{:x}", client.session_id().expect("session"));
-    let out = server().four_letter("wchc").expect("wchc");
-    let mut paths = Vec::new();
-    let mut mine = false;
-    for line in out.lines() {
-        if line.starts_with("0x") {
-            mine = line.trim() == id;
-        } else if mine && !line.trim().is_empty() {
-            paths.push(line.trim().to_owned());
-        }
-    }
-    paths
-}
-
 // A current-thread runtime: the grant's task cannot run between acquire and release, as in a
 // tight loop, so the count is exact.
 #[tokio::test(flavor = "current_thread")]

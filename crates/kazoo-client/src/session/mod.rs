@@ -1122,7 +1122,7 @@ impl<T, S> SessionCore<T, S> {
                         _ => None,
                     };
                     if let Some(kind) = kind {
-                        self.watches.add(kind, &w.path, w.watcher, w.sink);
+                        self.watches.add(kind, w.path, w.watcher, w.sink);
                         watch_set = true;
                     }
                 }

@@ -202,16 +202,13 @@ fn slot(kind: WatchKind) -> usize {
 
 impl<S> WatchRegistry<S> {
     /// Adds a watcher with its sink; returns false when it was already registered
-    /// (deduplicated: the new sink is dropped).
-    pub fn add(
-        &mut self,
-        kind: WatchKind,
-        path: &str,
-        watcher: WatcherId,
-        sink: Option<S>,
-    ) -> bool {
+    /// (deduplicated: the new sink is dropped). An owned path (a registration's) becomes the key without a copy.
+    pub fn add<P>(&mut self, kind: WatchKind, path: P, watcher: WatcherId, sink: Option<S>) -> bool
+    where
+        P: AsRef<str> + Into<Box<str>>,
+    {
         let map = &mut self.by_kind[slot(kind)];
-        match map.get_mut(path) {
+        match map.get_mut(path.as_ref()) {
             Some(ids) => ids.insert(watcher, sink),
             None => {
                 map.insert(path.into(), Ids::One((watcher, sink)));

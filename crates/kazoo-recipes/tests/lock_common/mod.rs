@@ -50,3 +50,22 @@ pub async fn children(zk: &Client, path: &str) -> Vec<String> {
     c.sort();
     c
 }
+
+/// The paths the server watches for `client`'s session (from `wchc`), sorted.
+pub fn session_watches(client: &Client) -> Vec<String> {
+    let id = format!("0x{:x}", client.session_id().expect("session"));
+    let out = kazoo_testkit::ZkServer::shared()
+        .four_letter("wchc")
+        .expect("wchc");
+    let mut paths = Vec::new();
+    let mut mine = false;
+    for line in out.lines() {
+        if line.starts_with("0x") {
+            mine = line.trim() == id;
+        } else if mine && !line.trim().is_empty() {
+            paths.push(line.trim().to_owned());
+        }
+    }
+    paths.sort();
+    paths
+}
