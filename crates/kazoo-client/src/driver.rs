@@ -14,7 +14,7 @@ use crate::session::{Output, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
 use crate::watch::{WatchProbe, WatchTx, WatchedEvent};
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use kazoo_proto::{EventType, OpCode, RemoveWatchesRequest, WatcherType};
 use rand::Rng;
 use std::collections::{HashMap, VecDeque};
@@ -23,8 +23,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::io::{ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWrite};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// Requests wait to be written together only while more than this many sent ones are
@@ -205,8 +204,9 @@ pub(crate) struct Driver {
     backoff: Duration,
     next_attempt: Option<Instant>,
     connecting: Option<(SocketAddr, ConnectFuture)>,
-    rd: Option<ReadHalf<Transport>>,
-    wr: Option<WriteHalf<Transport>>,
+    /// The connection, read and written by this task only (no `split`, whose halves take a
+    /// lock on every poll).
+    io: Option<Transport>,
     current: Option<SocketAddr>,
     rbuf: BytesMut,
     wbuf: BytesMut,
@@ -217,11 +217,16 @@ pub(crate) struct Driver {
     probe_tx: mpsc::UnboundedSender<ProbeAnswer>,
     probe_rx: mpsc::UnboundedReceiver<ProbeAnswer>,
     cmd_closed: bool,
+    /// The last turn answered callers (see `after_answers`).
+    answered: bool,
+    /// Runs on a current-thread runtime. On a multi-thread one, yielding to the callers
+    /// would make the worker wake another to steal this task: slower, not faster.
+    single_thread: bool,
 }
 
 enum Wake {
-    Cmd(Option<Command>),
-    Ready,
+    /// The gate let commands through; `true` when the command channel wants a look too.
+    Ready(bool),
     Connected(std::io::Result<Transport>),
     Read(std::io::Result<usize>),
     Wrote(std::io::Result<usize>),
@@ -265,8 +270,7 @@ impl Driver {
             cycle_connected: true,
             next_attempt: None,
             connecting: None,
-            rd: None,
-            wr: None,
+            io: None,
             current: None,
             rbuf: BytesMut::with_capacity(64 * 1024),
             wbuf: BytesMut::with_capacity(64 * 1024),
@@ -276,6 +280,9 @@ impl Driver {
             probe_tx,
             probe_rx,
             cmd_closed: false,
+            answered: false,
+            single_thread: tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread),
         }
     }
 
@@ -292,25 +299,13 @@ impl Driver {
             let wake = self.wait().await;
             let now = Instant::now();
             match wake {
-                Wake::Ready => self.handle_batch(now),
-                Wake::Cmd(Some(cmd)) => {
-                    // What callers handed over before this command goes first (a close
-                    // must not overtake requests made before it).
-                    self.gate.take_ready(&mut self.batch);
+                Wake::Ready(control) => {
                     self.handle_batch(now);
-                    self.handle_command(now, cmd);
-                    // Drain what else is queued so pipelined requests go out in one write.
-                    for _ in 0..4096 {
-                        match self.cmd_rx.try_recv() {
-                            Ok(cmd) => self.handle_command(now, cmd),
-                            Err(_) => break,
-                        }
+                    // What callers handed over before a command goes first (a close must not
+                    // overtake requests made before it).
+                    if control {
+                        self.drain_commands(now);
                     }
-                }
-                Wake::Cmd(None) => {
-                    // Every handle is gone: end the session politely.
-                    self.cmd_closed = true;
-                    self.core.close(now);
                 }
                 Wake::Connected(res) => self.on_connected(now, res),
                 Wake::Read(Ok(0)) => self.lost(now, "the server closed the connection"),
@@ -335,6 +330,10 @@ impl Driver {
                 Wake::RwServer(None) => {}
             }
             self.pump();
+            self.write_now(now);
+            if std::mem::take(&mut self.answered) && self.single_thread {
+                self.after_answers().await;
+            }
         }
         self.stop_probe();
         self.gate.shut();
@@ -371,18 +370,71 @@ impl Driver {
         }
         let timed = self.sleep_at.is_some();
 
-        let cmd_open = !self.cmd_closed;
+        let probing = self.probe.is_some();
         let gate = &self.gate;
         let batch = &mut self.batch;
         let ready = std::future::poll_fn(|cx| gate.poll_ready(cx, batch));
+        // In this order, not a random one: a reply is what most wake-ups are for, and the
+        // order saves the random draw and the polls of the branches before it. None can
+        // starve the others: the socket and the timer spend tokio's cooperative budget, and
+        // the gate holds a bounded number of requests.
         tokio::select! {
-            _ = ready => Wake::Ready,
-            r = read_opt(&mut self.rd, &mut self.rbuf) => Wake::Read(r),
-            w = write_opt(&mut self.wr, &mut self.wbuf), if want_write => Wake::Wrote(w),
-            c = connect_opt(&mut self.connecting) => Wake::Connected(c),
-            cmd = self.cmd_rx.recv(), if cmd_open => Wake::Cmd(cmd),
-            a = self.probe_rx.recv() => Wake::RwServer(a),
+            biased;
+            io = io_opt(&mut self.io, &mut self.rbuf, &mut self.wbuf, want_write) => io,
+            control = ready => Wake::Ready(control),
             _ = sleep, if timed => Wake::Timer,
+            c = connect_opt(&mut self.connecting) => Wake::Connected(c),
+            a = self.probe_rx.recv(), if probing => Wake::RwServer(a),
+        }
+    }
+
+    /// Callers were answered, on a current-thread runtime: let them run first (their tasks were
+    /// woken before ours, and nothing else can run them), then
+    /// take what they called next and write it, without a `select!` in between. A caller that
+    /// answers a reply with its next request (every sequential caller; pipelines too) thus
+    /// has it written as soon as it was made; the `select!` that parks this task runs after
+    /// the write, while the server works, instead of before it.
+    async fn after_answers(&mut self) {
+        YieldOnce(false).await;
+        let control = self.gate.take_ready(&mut self.batch);
+        if self.batch.is_empty() && !control {
+            return;
+        }
+        let now = Instant::now();
+        self.handle_batch(now);
+        if control {
+            self.drain_commands(now);
+        }
+        self.pump();
+        self.write_now(now);
+        // Whatever this answered is delivered by the next turn of the loop.
+    }
+
+    /// Writes what is due right away, in the same wake-up that produced it: going round the
+    /// `select!` for it would poll every other source once more per round trip. A socket
+    /// that takes nothing now is left to the `select!`, which waits for it.
+    fn write_now(&mut self, now: Instant) {
+        if self.wbuf.is_empty() || !self.flush_now() {
+            return;
+        }
+        let Some(w) = self.io.as_mut() else {
+            return;
+        };
+        // Polled once without a waker: on `Pending` the next wait polls the write again and
+        // registers the task's own waker for the socket.
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match Pin::new(w).poll_write(&mut cx, &self.wbuf) {
+            std::task::Poll::Ready(Ok(n)) => {
+                self.wbuf.advance(n);
+                if self.wbuf.is_empty() {
+                    self.unwritten = 0;
+                }
+            }
+            std::task::Poll::Ready(Err(e)) => {
+                self.lost(now, &format!("write error: {e}"));
+                self.pump();
+            }
+            std::task::Poll::Pending => {}
         }
     }
 
@@ -406,7 +458,7 @@ impl Driver {
     }
 
     async fn maybe_start_connect(&mut self) -> Result<()> {
-        if !self.core.wants_transport() || self.connecting.is_some() || self.rd.is_some() {
+        if !self.core.wants_transport() || self.connecting.is_some() || self.io.is_some() {
             return Ok(());
         }
         let now = Instant::now();
@@ -475,9 +527,7 @@ impl Driver {
             Ok(stream) => {
                 let tls = self.cfg.tls.is_some();
                 tracing::info!(addr = ?addr, tls, "connection established");
-                let (rd, wr) = tokio::io::split(stream);
-                self.rd = Some(rd);
-                self.wr = Some(wr);
+                self.io = Some(stream);
                 self.rbuf.clear();
                 self.wbuf.clear();
                 self.current = addr;
@@ -504,8 +554,7 @@ impl Driver {
     }
 
     fn drop_transport(&mut self) {
-        self.rd = None;
-        self.wr = None;
+        self.io = None;
         self.connecting = None;
         self.rbuf.clear();
         self.wbuf.clear();
@@ -520,6 +569,24 @@ impl Driver {
             self.handle_command(now, cmd);
         }
         self.batch = batch;
+    }
+
+    /// Handles what the command channel holds (the gate said it has something, or that its
+    /// last sender is gone: every handle was dropped, so the session ends politely).
+    fn drain_commands(&mut self, now: Instant) {
+        loop {
+            match self.cmd_rx.try_recv() {
+                Ok(cmd) => self.handle_command(now, cmd),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    if !self.cmd_closed {
+                        self.cmd_closed = true;
+                        self.core.close(now);
+                    }
+                    break;
+                }
+            }
+        }
     }
 
     fn handle_command(&mut self, now: Instant, cmd: Command) {
@@ -712,12 +779,13 @@ impl Driver {
 
     /// Moves what the core produced to the socket buffer and to the channels.
     fn pump(&mut self) {
-        if self.wr.is_some() {
+        if self.io.is_some() {
             self.unwritten += self.core.take_transmit(&mut self.wbuf);
         }
         while let Some(out) = self.core.poll_output() {
             match out {
                 Output::Reply { token, result } => {
+                    self.answered = true;
                     let mut orphan = None;
                     if let (Ok(raw), Some(watch)) = (&result, token.watch) {
                         if raw.watch_set {
@@ -745,7 +813,7 @@ impl Driver {
                 Output::State(s) => self.on_state(s),
                 Output::Disconnect(reason) => {
                     tracing::debug!(%reason, "dropping the transport");
-                    let was_connecting = self.rd.is_none();
+                    let was_connecting = self.io.is_none();
                     self.drop_transport();
                     if was_connecting {
                         self.next_attempt = None;
@@ -754,7 +822,7 @@ impl Driver {
                 Output::ProbeRw { round } => self.start_probe(round),
             }
         }
-        if self.wr.is_some() {
+        if self.io.is_some() {
             self.unwritten += self.core.take_transmit(&mut self.wbuf);
         }
     }
@@ -803,29 +871,53 @@ impl Drop for Driver {
     }
 }
 
-async fn read_opt(
-    rd: &mut Option<ReadHalf<Transport>>,
-    buf: &mut BytesMut,
-) -> std::io::Result<usize> {
-    match rd {
-        Some(r) => {
-            if buf.capacity() - buf.len() < 8192 {
-                buf.reserve(64 * 1024);
-            }
-            r.read_buf(buf).await
+/// Returns `Pending` once, after waking its own task: the tasks woken before it run first.
+/// (`tokio::task::yield_now` would also wait for a poll of the reactor: one more syscall.)
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
         }
-        None => std::future::pending().await,
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }
 
-async fn write_opt(
-    wr: &mut Option<WriteHalf<Transport>>,
-    buf: &mut BytesMut,
-) -> std::io::Result<usize> {
-    match wr {
-        Some(w) => w.write_buf(buf).await,
-        None => std::future::pending().await,
-    }
+/// The connection's next event: a read (first: replies are what most wake-ups are for) or,
+/// when `want_write`, a write of what is buffered. Pending forever without a connection.
+fn io_opt<'a>(
+    io: &'a mut Option<Transport>,
+    rbuf: &'a mut BytesMut,
+    wbuf: &'a mut BytesMut,
+    want_write: bool,
+) -> impl Future<Output = Wake> + 'a {
+    std::future::poll_fn(move |cx| {
+        let Some(t) = io.as_mut() else {
+            return std::task::Poll::Pending;
+        };
+        if rbuf.capacity() - rbuf.len() < 8192 {
+            rbuf.reserve(64 * 1024);
+        }
+        let read = std::pin::pin!(t.read_buf(rbuf));
+        if let std::task::Poll::Ready(r) = read.poll(cx) {
+            return std::task::Poll::Ready(Wake::Read(r));
+        }
+        if want_write {
+            if let std::task::Poll::Ready(r) = Pin::new(t).poll_write(cx, wbuf) {
+                let r = r.map(|n| {
+                    wbuf.advance(n);
+                    n
+                });
+                return std::task::Poll::Ready(Wake::Wrote(r));
+            }
+        }
+        std::task::Poll::Pending
+    })
 }
 
 async fn connect_opt(c: &mut Option<(SocketAddr, ConnectFuture)>) -> std::io::Result<Transport> {

@@ -117,6 +117,23 @@ pub(crate) struct Inner {
     pub max_request_size: usize,
 }
 
+impl Drop for Inner {
+    /// The last handle is gone: the I/O task sees its command channel end (and closes the
+    /// session) once nudged.
+    fn drop(&mut self) {
+        let tx = self.cmd.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        drop(tx);
+        if let Some(gate) = self
+            .gate
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            gate.nudge();
+        }
+    }
+}
+
 /// A ZooKeeper client: a cheap [`Clone`] handle to one background task that owns the
 /// connection (kazoo's `KazooClient`).
 ///
@@ -375,12 +392,17 @@ impl Client {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if let Some(gate) = gate {
+        if let Some(gate) = &gate {
             gate.fail_waiting();
         }
         if let Some(tx) = tx {
             let (reply, rx) = oneshot::channel();
-            if tx.send(Command::Close { reply }).is_ok() {
+            let sent = tx.send(Command::Close { reply }).is_ok();
+            drop(tx);
+            if let Some(gate) = &gate {
+                gate.nudge();
+            }
+            if sent {
                 let _ = rx.await;
             }
         }
@@ -436,6 +458,10 @@ impl Client {
         *self.lock_hosts() = list.clone();
         if let Some(tx) = self.sender() {
             let _ = tx.send(Command::SetHosts(list));
+            drop(tx);
+            if let Some(gate) = self.gate() {
+                gate.nudge();
+            }
         }
         Ok(())
     }
