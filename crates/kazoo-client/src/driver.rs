@@ -422,7 +422,7 @@ impl Driver {
         };
         // Polled once without a waker: on `Pending` the next wait polls the write again and
         // registers the task's own waker for the socket.
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
         match Pin::new(w).poll_write(&mut cx, &self.wbuf) {
             std::task::Poll::Ready(Ok(n)) => {
                 self.wbuf.advance(n);
@@ -909,10 +909,7 @@ fn io_opt<'a>(
         }
         if want_write {
             if let std::task::Poll::Ready(r) = Pin::new(t).poll_write(cx, wbuf) {
-                let r = r.map(|n| {
-                    wbuf.advance(n);
-                    n
-                });
+                let r = r.inspect(|&n| wbuf.advance(n));
                 return std::task::Poll::Ready(Wake::Wrote(r));
             }
         }
