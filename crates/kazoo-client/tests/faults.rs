@@ -313,3 +313,73 @@ async fn read_only_mode_when_quorum_is_lost_then_back_to_read_write() {
     }
     drop(ens);
 }
+
+/// Dropping the last handle ends the session politely, at once: the I/O task learns it from
+/// its command channel's end (which it reads only when nudged), and closes the session. The
+/// ephemeral node therefore goes within a moment, not when the session times out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_every_handle_closes_the_session_at_once() {
+    common::init_tracing();
+    let server = blocking(ZkServer::start).await.unwrap();
+    let zk = Client::builder(&server.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap();
+    let negotiated = zk.negotiated_timeout().unwrap();
+    assert!(negotiated >= Duration::from_secs(9), "{negotiated:?}");
+    zk.create("/eph", Bytes::new(), &CreateOptions::new().ephemeral())
+        .await
+        .unwrap();
+    let observer = Client::connect(&server.connect_string()).await.unwrap();
+    let (stat, gone) = observer.exists_w("/eph").await.unwrap();
+    assert!(stat.is_some());
+    let clone = zk.clone();
+    drop(zk);
+    // One handle left: the session stays.
+    clone.get("/eph").await.unwrap();
+    let started = std::time::Instant::now();
+    drop(clone);
+    let e = tokio::time::timeout(T, gone).await.unwrap();
+    assert_eq!(e.event_type, EventType::NodeDeleted);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the session ended by expiry ({:?}), not by a close",
+        started.elapsed()
+    );
+    observer.close().await;
+}
+
+/// `set_hosts` reaches the I/O task (through the command channel it reads when nudged): the
+/// next connection goes to the new list's server, with the same session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_hosts_moves_the_next_connection_to_the_new_list() {
+    common::init_tracing();
+    let ens = blocking(|| Ensemble::start(3)).await.unwrap();
+    let first = ens.member_addr(0);
+    let second = ens.member_addr(1);
+    let zk = Client::builder(&first.to_string())
+        .session_timeout(Duration::from_secs(8))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(zk.current_server(), Some(first));
+    let session = zk.session_id();
+    zk.set_hosts(&second.to_string()).unwrap();
+    // Still on the first server until its connection ends.
+    zk.exists("/").await.unwrap();
+    assert_eq!(zk.current_server(), Some(first));
+    let mut states = zk.subscribe_state();
+    let mut ens = blocking(move || {
+        let mut ens = ens;
+        ens.kill(0).unwrap();
+        ens
+    })
+    .await;
+    wait_kazoo(&mut states, KazooState::Suspended, T).await;
+    wait_kazoo(&mut states, KazooState::Connected, T).await;
+    assert_eq!(zk.current_server(), Some(second));
+    assert_eq!(zk.session_id(), session);
+    zk.close().await;
+    blocking(move || ens.restart(0)).await.ok();
+}
