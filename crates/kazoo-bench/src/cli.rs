@@ -34,6 +34,8 @@ CLIENTS (ids for --clients)
   kazoo-py                    Python kazoo in the venv (created by the setup if missing)
   raw-floor                   one thread, blocking socket, pre-encoded getData/create/set/delete
                               frames, replies checked by xid only: the best any client could do
+  raw-async-floor             W1 only: the same frames and checks, awaited by one task on a
+                              current-thread tokio runtime: the least any tokio client pays
 
 WORKLOADS (same for every client that has the feature)
   w1   Sequential round trips: create, get, set, delete of one node, each awaited before the

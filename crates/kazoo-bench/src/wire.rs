@@ -283,6 +283,14 @@ impl RawConn {
         Ok(conn)
     }
 
+    /// The connected socket, once the handshake is done (nothing may be buffered then).
+    pub fn into_stream(self) -> io::Result<TcpStream> {
+        if self.start != self.end {
+            return Err(bad("bytes after the handshake"));
+        }
+        Ok(self.stream)
+    }
+
     /// Returns the next request id.
     pub fn xid(&mut self) -> i32 {
         let x = self.next_xid;

@@ -40,6 +40,8 @@ pub enum Kind {
     KazooPy,
     /// The raw floor.
     Floor,
+    /// The raw floor's async twin (W1 only).
+    AsyncFloor,
 }
 
 /// A client as listed on the command line and in the results.
@@ -59,7 +61,7 @@ impl ClientInfo {
 
     /// Whether this client is a peer (the floor is neither ours nor a peer).
     pub fn is_peer(&self) -> bool {
-        !self.is_ours() && self.kind != Kind::Floor
+        !self.is_ours() && !matches!(self.kind, Kind::Floor | Kind::AsyncFloor)
     }
 
     /// Whether the client has `w` against a server in `mode`.
@@ -68,6 +70,7 @@ impl ClientInfo {
             return false;
         }
         match (self.kind, w) {
+            (Kind::AsyncFloor, w) => w == Workload::W1,
             (_, Workload::W1 | Workload::W2 | Workload::W3) => {
                 !(self.kind == Kind::Floor && mode == Mode::Real && w == Workload::W3)
             }
@@ -144,6 +147,10 @@ pub const ALL: &[ClientInfo] = &[
         id: "raw-floor",
         kind: Kind::Floor,
     },
+    ClientInfo {
+        id: "raw-async-floor",
+        kind: Kind::AsyncFloor,
+    },
 ];
 
 /// Looks a client up by id.
@@ -196,6 +203,7 @@ pub fn run_in_process(spec: &RunSpec) -> Result<Outcome> {
     let w = spec.workload;
     match info.kind {
         Kind::Floor => floor::run(spec),
+        Kind::AsyncFloor => floor::run_async(spec),
         Kind::ZkSync => {
             let c = zookeeper_sync::ZkSync::connect(&spec.addr)?;
             match w {
@@ -225,5 +233,26 @@ pub fn run_in_process(spec: &RunSpec) -> Result<Outcome> {
         #[cfg(not(feature = "ours"))]
         Kind::Ours(_) | Kind::OursBlocking => bail!("built without the `ours` feature"),
         Kind::KazooPy => bail!("kazoo-py runs in Python, not in this process"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_floors_are_neither_ours_nor_peers_and_the_async_one_runs_w1_only() {
+        for id in ["raw-floor", "raw-async-floor"] {
+            let c = find(id).unwrap();
+            assert!(!c.is_ours() && !c.is_peer(), "{id}");
+        }
+        let a = find("raw-async-floor").unwrap();
+        for mode in [Mode::Canned, Mode::Real] {
+            assert!(a.supports(Workload::W1, mode));
+            for w in [Workload::W2, Workload::W3, Workload::W4, Workload::W6] {
+                assert!(!a.supports(w, mode), "{w:?}");
+            }
+        }
+        assert!(find("tokio-zookeeper/ct").unwrap().is_peer());
     }
 }
