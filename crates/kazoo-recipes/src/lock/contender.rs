@@ -81,17 +81,16 @@ struct Node {
 }
 
 /// `parent/child`, also for the root as parent.
-pub(crate) fn join(parent: &str, child: &str) -> String {
-    if parent.ends_with('/') {
-        format!("{parent}{child}")
-    } else {
-        format!("{parent}/{child}")
-    }
-}
+pub(crate) use kazoo_proto::path::join;
 
-/// A new contender uuid: 32 lowercase hex digits.
+/// A new contender uuid (version 4): 32 lowercase hex digits. The random bytes come from the
+/// thread's generator (seeded from the OS), not from a `getrandom` call per uuid: one system
+/// call less per lock acquire.
 pub(crate) fn new_uuid() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .simple()
+        .to_string()
 }
 
 impl Core {
@@ -562,5 +561,31 @@ impl Drop for NodeCleanup {
         if self.armed {
             self.rt.spawn(self.deletion());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contender_uuids_are_version_4_lowercase_hex_and_distinct() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| new_uuid()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(
+                id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+                "{id}"
+            );
+            let u = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(u.get_version_num(), 4, "{id}");
+        }
+    }
+
+    #[test]
+    fn join_handles_the_root_and_plain_parents() {
+        assert_eq!(join("/", "a"), "/a");
+        assert_eq!(join("/locks/x", "n-0000000001"), "/locks/x/n-0000000001");
     }
 }

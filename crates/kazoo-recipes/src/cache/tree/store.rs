@@ -261,15 +261,7 @@ impl Store {
 }
 
 /// `parent` + `/` + `name`, for `/` too.
-pub(crate) fn join(parent: &str, name: &str) -> String {
-    let mut p = String::with_capacity(parent.len() + 1 + name.len());
-    p.push_str(parent);
-    if !parent.ends_with('/') {
-        p.push('/');
-    }
-    p.push_str(name);
-    p
-}
+pub(crate) use kazoo_proto::path::join;
 
 /// The parent of an absolute path (`None` for `/`).
 pub(crate) fn parent(path: &str) -> Option<&str> {
