@@ -83,8 +83,8 @@ pub fn w4_dir(spec: &RunSpec) -> String {
     format!("{}/w4-{}", spec.prefix, spec.run_id)
 }
 
-/// The measured-phase limit and the warm-up limit (none for fixed-count runs).
-fn phases(spec: &RunSpec) -> (Option<Stop>, Stop) {
+/// The warm-up limit (none for fixed-count runs) and the measured-phase limit.
+pub fn phases(spec: &RunSpec) -> (Option<Stop>, Stop) {
     if spec.ops > 0 {
         (None, Stop::Ops(spec.ops))
     } else {

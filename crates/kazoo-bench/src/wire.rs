@@ -254,84 +254,37 @@ impl ReplyHeader {
 #[derive(Debug)]
 pub struct RawConn {
     stream: TcpStream,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    frames: FrameBuf,
     next_xid: i32,
 }
 
-impl RawConn {
-    /// Connects and completes the session handshake.
-    pub fn connect(addr: SocketAddr, timeout_ms: i32) -> io::Result<Self> {
-        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
-        stream.set_nodelay(true)?;
-        stream.write_all(&connect_request(timeout_ms))?;
-        let mut conn = RawConn {
-            stream,
-            buf: vec![0; 1 << 20],
+/// Received bytes, cut into frames in place: what the raw connections (blocking here, async in
+/// the async floor) share. Bytes are read into [`FrameBuf::spare`] and committed with
+/// [`FrameBuf::filled`].
+#[derive(Debug)]
+pub struct FrameBuf {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl FrameBuf {
+    /// An empty buffer of `capacity` bytes (it grows for a larger frame).
+    pub fn new(capacity: usize) -> Self {
+        FrameBuf {
+            buf: vec![0; capacity],
             start: 0,
             end: 0,
-            next_xid: 1,
-        };
-        let body = conn.read_frame()?;
-        let mut r = Reader::new(&body);
-        let _proto = r.i32();
-        let negotiated = r.i32().ok_or_else(|| bad("short connect response"))?;
-        if negotiated <= 0 {
-            return Err(bad("session refused"));
-        }
-        Ok(conn)
-    }
-
-    /// The connected socket, once the handshake is done (nothing may be buffered then).
-    pub fn into_stream(self) -> io::Result<TcpStream> {
-        if self.start != self.end {
-            return Err(bad("bytes after the handshake"));
-        }
-        Ok(self.stream)
-    }
-
-    /// Returns the next request id.
-    pub fn xid(&mut self) -> i32 {
-        let x = self.next_xid;
-        self.next_xid = self.next_xid.wrapping_add(1).max(1);
-        x
-    }
-
-    /// Writes raw bytes (one or more whole frames).
-    pub fn send(&mut self, frames: &[u8]) -> io::Result<()> {
-        self.stream.write_all(frames)
-    }
-
-    /// Reads one frame body into an owned vector.
-    pub fn read_frame(&mut self) -> io::Result<Vec<u8>> {
-        let (s, e) = self.next_frame()?;
-        Ok(self.buf[s..e].to_vec())
-    }
-
-    /// Reads the next reply that is not a notification or ping and returns its header.
-    pub fn read_reply(&mut self) -> io::Result<ReplyHeader> {
-        loop {
-            let (s, e) = self.next_frame()?;
-            let h = ReplyHeader::decode(&self.buf[s..e]).ok_or_else(|| bad("short reply"))?;
-            if h.xid >= 0 {
-                return Ok(h);
-            }
         }
     }
 
-    /// Parses the next frame out of the buffer, reading more when needed; returns its body range.
-    fn next_frame(&mut self) -> io::Result<(usize, usize)> {
-        loop {
-            if let Some(f) = self.buffered_frame()? {
-                return Ok(f);
-            }
-            self.fill()?;
-        }
+    /// Whether every received byte was cut into frames.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
     }
 
     /// The body range of the next complete frame already in the buffer, without reading.
-    pub fn buffered_frame(&mut self) -> io::Result<Option<(usize, usize)>> {
+    pub fn next(&mut self) -> io::Result<Option<(usize, usize)>> {
         let avail = self.end - self.start;
         if avail < 4 {
             return Ok(None);
@@ -351,13 +304,13 @@ impl RawConn {
         Ok(None)
     }
 
-    /// The bytes of a range returned by [`RawConn::buffered_frame`].
+    /// The bytes of a range returned by [`FrameBuf::next`].
     pub fn body(&self, range: (usize, usize)) -> &[u8] {
         &self.buf[range.0..range.1]
     }
 
-    /// Blocks until more bytes arrive.
-    pub fn fill(&mut self) -> io::Result<()> {
+    /// Room for the next read (made by moving what is left to the front when needed).
+    pub fn spare(&mut self) -> &mut [u8] {
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
@@ -366,7 +319,11 @@ impl RawConn {
             self.end -= self.start;
             self.start = 0;
         }
-        let n = self.stream.read(&mut self.buf[self.end..])?;
+        &mut self.buf[self.end..]
+    }
+
+    /// Commits `n` bytes read into [`FrameBuf::spare`]; 0 means the server closed.
+    pub fn filled(&mut self, n: usize) -> io::Result<()> {
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -375,6 +332,91 @@ impl RawConn {
         }
         self.end += n;
         Ok(())
+    }
+}
+
+impl RawConn {
+    /// Connects and completes the session handshake.
+    pub fn connect(addr: SocketAddr, timeout_ms: i32) -> io::Result<Self> {
+        let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))?;
+        stream.set_nodelay(true)?;
+        stream.write_all(&connect_request(timeout_ms))?;
+        let mut conn = RawConn {
+            stream,
+            frames: FrameBuf::new(1 << 20),
+            next_xid: 1,
+        };
+        let body = conn.read_frame()?;
+        let mut r = Reader::new(&body);
+        let _proto = r.i32();
+        let negotiated = r.i32().ok_or_else(|| bad("short connect response"))?;
+        if negotiated <= 0 {
+            return Err(bad("session refused"));
+        }
+        Ok(conn)
+    }
+
+    /// The connected socket, once the handshake is done (nothing may be buffered then).
+    pub fn into_stream(self) -> io::Result<TcpStream> {
+        if !self.frames.is_empty() {
+            return Err(bad("bytes after the handshake"));
+        }
+        Ok(self.stream)
+    }
+
+    /// Returns the next request id.
+    pub fn xid(&mut self) -> i32 {
+        let x = self.next_xid;
+        self.next_xid = self.next_xid.wrapping_add(1).max(1);
+        x
+    }
+
+    /// Writes raw bytes (one or more whole frames).
+    pub fn send(&mut self, frames: &[u8]) -> io::Result<()> {
+        self.stream.write_all(frames)
+    }
+
+    /// Reads one frame body into an owned vector.
+    pub fn read_frame(&mut self) -> io::Result<Vec<u8>> {
+        let r = self.next_frame()?;
+        Ok(self.frames.body(r).to_vec())
+    }
+
+    /// Reads the next reply that is not a notification or ping and returns its header.
+    pub fn read_reply(&mut self) -> io::Result<ReplyHeader> {
+        loop {
+            let r = self.next_frame()?;
+            let h = ReplyHeader::decode(self.frames.body(r)).ok_or_else(|| bad("short reply"))?;
+            if h.xid >= 0 {
+                return Ok(h);
+            }
+        }
+    }
+
+    /// Parses the next frame out of the buffer, reading more when needed; returns its body range.
+    fn next_frame(&mut self) -> io::Result<(usize, usize)> {
+        loop {
+            if let Some(f) = self.buffered_frame()? {
+                return Ok(f);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// The body range of the next complete frame already in the buffer, without reading.
+    pub fn buffered_frame(&mut self) -> io::Result<Option<(usize, usize)>> {
+        self.frames.next()
+    }
+
+    /// The bytes of a range returned by [`RawConn::buffered_frame`].
+    pub fn body(&self, range: (usize, usize)) -> &[u8] {
+        self.frames.body(range)
+    }
+
+    /// Blocks until more bytes arrive.
+    pub fn fill(&mut self) -> io::Result<()> {
+        let n = self.stream.read(self.frames.spare())?;
+        self.frames.filled(n)
     }
 
     /// Sends `frames` (each built with a fresh xid) keeping at most `window` in flight, and returns

@@ -5,11 +5,11 @@
 //! one task on a current-thread tokio runtime. It shows what waiting through the runtime's
 //! `epoll` costs by itself, the least any tokio client pays per round trip.
 
-use crate::drive::{data_path, DATA};
+use crate::drive::{data_path, phases, DATA};
 use crate::measure::{Gate, Samples, Stop};
 use crate::spec::{Outcome, RunSpec, Workload};
 use crate::usage::{peak_rss_bytes, process_cpu, sleep_until_ns};
-use crate::wire::{self, RawConn, ReplyHeader};
+use crate::wire::{self, FrameBuf, RawConn, ReplyHeader};
 use anyhow::{bail, Result};
 use std::time::{Duration, Instant};
 
@@ -20,25 +20,12 @@ fn patch_xid(frame: &mut [u8], xid: i32) {
 /// Runs the floor's W1, W2 or W3 against `spec.addr`.
 pub fn run(spec: &RunSpec) -> Result<Outcome> {
     let mut conn = RawConn::connect(spec.addr.parse()?, 10_000)?;
-    let (warm, stop) = if spec.ops > 0 {
-        (None, Stop::Ops(spec.ops))
-    } else {
-        (
-            Some(Stop::For(Duration::from_millis(spec.warmup_ms))),
-            Stop::For(Duration::from_millis(spec.duration_ms)),
-        )
-    };
+    let (warm, stop) = phases(spec);
     sleep_until_ns(spec.start_at_ns);
     let mut xid = 1i32;
     let out = match spec.workload {
         Workload::W1 => {
-            let path = format!("{}/w1-{}", spec.prefix, spec.run_id);
-            let mut frames = [
-                wire::create(0, &path, DATA, 0),
-                wire::get_data(0, &path, false),
-                wire::set_data(0, &path, DATA),
-                wire::delete(0, &path),
-            ];
+            let mut frames = w1_frames(spec);
             if let Some(w) = warm {
                 sequential(&mut conn, &mut frames, &mut xid, w, false)?;
             }
@@ -66,6 +53,17 @@ pub fn run(spec: &RunSpec) -> Result<Outcome> {
     Ok(out)
 }
 
+/// W1's pre-encoded create, get, set and delete of the run's node (xids patched per send).
+fn w1_frames(spec: &RunSpec) -> [Vec<u8>; 4] {
+    let path = format!("{}/w1-{}", spec.prefix, spec.run_id);
+    [
+        wire::create(0, &path, DATA, 0),
+        wire::get_data(0, &path, false),
+        wire::set_data(0, &path, DATA),
+        wire::delete(0, &path),
+    ]
+}
+
 /// Runs the async floor's W1 against `spec.addr` (the handshake is done blocking, before the
 /// runtime starts).
 pub fn run_async(spec: &RunSpec) -> Result<Outcome> {
@@ -75,21 +73,8 @@ pub fn run_async(spec: &RunSpec) -> Result<Outcome> {
     let conn = RawConn::connect(spec.addr.parse()?, 10_000)?;
     let std_stream = conn.into_stream()?;
     std_stream.set_nonblocking(true)?;
-    let (warm, stop) = if spec.ops > 0 {
-        (None, Stop::Ops(spec.ops))
-    } else {
-        (
-            Some(Stop::For(Duration::from_millis(spec.warmup_ms))),
-            Stop::For(Duration::from_millis(spec.duration_ms)),
-        )
-    };
-    let path = format!("{}/w1-{}", spec.prefix, spec.run_id);
-    let frames = [
-        wire::create(0, &path, DATA, 0),
-        wire::get_data(0, &path, false),
-        wire::set_data(0, &path, DATA),
-        wire::delete(0, &path),
-    ];
+    let (warm, stop) = phases(spec);
+    let mut frames = w1_frames(spec);
     let start_at = spec.start_at_ns;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -99,11 +84,8 @@ pub fn run_async(spec: &RunSpec) -> Result<Outcome> {
         tokio::spawn(async move {
             let mut conn = AsyncConn {
                 stream: tokio::net::TcpStream::from_std(std_stream)?,
-                buf: vec![0; 1 << 16],
-                start: 0,
-                end: 0,
+                frames: FrameBuf::new(1 << 16),
             };
-            let mut frames = frames;
             let mut xid = 1i32;
             sleep_until_ns(start_at);
             if let Some(w) = warm {
@@ -119,9 +101,7 @@ pub fn run_async(spec: &RunSpec) -> Result<Outcome> {
 /// The async floor's connection: a tokio socket and a read buffer parsed in place.
 struct AsyncConn {
     stream: tokio::net::TcpStream,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    frames: FrameBuf,
 }
 
 impl AsyncConn {
@@ -129,40 +109,62 @@ impl AsyncConn {
     async fn read_reply(&mut self) -> Result<ReplyHeader> {
         use tokio::io::AsyncReadExt;
         loop {
-            let avail = self.end - self.start;
-            if avail >= 4 {
-                let mut len4 = [0u8; 4];
-                len4.copy_from_slice(&self.buf[self.start..self.start + 4]);
-                let len = usize::try_from(i32::from_be_bytes(len4))?;
-                if avail >= 4 + len {
-                    let body = &self.buf[self.start + 4..self.start + 4 + len];
-                    self.start += 4 + len;
-                    let Some(h) = ReplyHeader::decode(body) else {
-                        bail!("short reply");
-                    };
-                    if h.xid >= 0 {
-                        return Ok(h);
-                    }
-                    continue;
-                }
-                if 4 + len > self.buf.len() {
-                    self.buf.resize(4 + len, 0);
+            while let Some(range) = self.frames.next()? {
+                let Some(h) = ReplyHeader::decode(self.frames.body(range)) else {
+                    bail!("short reply");
+                };
+                if h.xid >= 0 {
+                    return Ok(h);
                 }
             }
-            if self.start == self.end {
-                self.start = 0;
-                self.end = 0;
-            } else if self.buf.len() - self.end < 4096 {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            let n = self.stream.read(&mut self.buf[self.end..]).await?;
-            if n == 0 {
-                bail!("server closed");
-            }
-            self.end += n;
+            let n = self.stream.read(self.frames.spare()).await?;
+            self.frames.filled(n)?;
         }
+    }
+}
+
+/// W1's bookkeeping, shared by the blocking and the async floor: the stop condition, the
+/// per-op latency samples and the counts.
+struct W1Run {
+    lat: [Samples; 4],
+    gate: Gate,
+    record: bool,
+    t0: Instant,
+    cpu0: Duration,
+    ops: u64,
+}
+
+impl W1Run {
+    fn new(stop: Stop, record: bool) -> W1Run {
+        W1Run {
+            lat: [(); 4].map(|_| Samples::with_capacity(if record { 1 << 20 } else { 0 })),
+            // One admission per create-get-set-delete round.
+            gate: Gate::new(match stop {
+                Stop::Ops(n) => Stop::Ops(n.div_ceil(4)),
+                s => s,
+            }),
+            record,
+            t0: Instant::now(),
+            cpu0: process_cpu(),
+            ops: 0,
+        }
+    }
+
+    /// Whether another round may start.
+    fn admit(&mut self) -> bool {
+        self.gate.admit()
+    }
+
+    /// Op `i` of the round, started at `t`, is answered.
+    fn done(&mut self, i: usize, t: Instant) {
+        if self.record {
+            self.lat[i].push(t.elapsed());
+        }
+        self.ops += 1;
+    }
+
+    fn finish(self) -> Outcome {
+        summarise(self.ops, self.t0, self.cpu0, self.lat)
     }
 }
 
@@ -174,33 +176,19 @@ async fn async_sequential(
     record: bool,
 ) -> Result<Outcome> {
     use tokio::io::AsyncWriteExt;
-    let mut lat = [(); 4].map(|_| Samples::with_capacity(if record { 1 << 20 } else { 0 }));
-    let mut gate = Gate::new(match stop {
-        Stop::Ops(n) => Stop::Ops(n.div_ceil(4)),
-        s => s,
-    });
-    let (t0, cpu0) = (Instant::now(), process_cpu());
-    let mut ops = 0;
-    while gate.admit() {
-        for (frame, samples) in frames.iter_mut().zip(lat.iter_mut()) {
+    let mut run = W1Run::new(stop, record);
+    while run.admit() {
+        for (i, frame) in frames.iter_mut().enumerate() {
             let t = Instant::now();
             patch_xid(frame, *xid);
             conn.stream.write_all(frame).await?;
-            loop {
-                let h = conn.read_reply().await?;
-                if h.xid == *xid {
-                    break;
-                }
-                expect(Some(h), *xid)?;
-            }
-            if record {
-                samples.push(t.elapsed());
-            }
+            // Notifications and pings are skipped by `read_reply`; anything else must be ours.
+            expect(Some(conn.read_reply().await?), *xid)?;
+            run.done(i, t);
             *xid += 1;
-            ops += 1;
         }
     }
-    Ok(summarise(ops, t0, cpu0, lat))
+    Ok(run.finish())
 }
 
 fn expect(h: Option<ReplyHeader>, xid: i32) -> Result<()> {
@@ -218,33 +206,19 @@ fn sequential(
     stop: Stop,
     record: bool,
 ) -> Result<Outcome> {
-    let mut lat = [(); 4].map(|_| Samples::with_capacity(if record { 1 << 20 } else { 0 }));
-    let mut gate = Gate::new(match stop {
-        Stop::Ops(n) => Stop::Ops(n.div_ceil(4)),
-        s => s,
-    });
-    let (t0, cpu0) = (Instant::now(), process_cpu());
-    let mut ops = 0;
-    while gate.admit() {
-        for (frame, samples) in frames.iter_mut().zip(lat.iter_mut()) {
+    let mut run = W1Run::new(stop, record);
+    while run.admit() {
+        for (i, frame) in frames.iter_mut().enumerate() {
             let t = Instant::now();
             patch_xid(frame, *xid);
             conn.send(frame)?;
-            loop {
-                let h = conn.read_reply()?;
-                if h.xid == *xid {
-                    break;
-                }
-                expect(Some(h), *xid)?;
-            }
-            if record {
-                samples.push(t.elapsed());
-            }
+            // Notifications and pings are skipped by `read_reply`; anything else must be ours.
+            expect(Some(conn.read_reply()?), *xid)?;
+            run.done(i, t);
             *xid += 1;
-            ops += 1;
         }
     }
-    Ok(summarise(ops, t0, cpu0, lat))
+    Ok(run.finish())
 }
 
 /// A W1 outcome from per-op latency samples (create, get, set, delete).
