@@ -389,11 +389,11 @@ impl Driver {
     }
 
     /// Callers were answered, on a current-thread runtime: let them run first (their tasks were
-    /// woken before ours, and nothing else can run them), then
-    /// take what they called next and write it, without a `select!` in between. A caller that
-    /// answers a reply with its next request (every sequential caller; pipelines too) thus
-    /// has it written as soon as it was made; the `select!` that parks this task runs after
-    /// the write, while the server works, instead of before it.
+    /// woken before ours, and nothing else can run them), then take what they called next and
+    /// write it, without a `select!` in between. A caller that answers a reply with its next
+    /// request (every sequential caller; pipelines too) thus has it written as soon as it was
+    /// made; the `select!` that parks this task runs after the write, while the server works,
+    /// instead of before it.
     ///
     /// `now` is the wake-up's: the callers ran for a few microseconds since, which only makes
     /// the next ping that much earlier (and saves a clock read per round trip).
