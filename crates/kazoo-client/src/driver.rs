@@ -4,6 +4,7 @@
 //! without success), probes for a read-write server while connected read-only, and routes
 //! replies, watch events and state changes to channels. It never runs user code.
 
+use crate::alarm::Alarm;
 use crate::client::{Gate, Permit};
 use crate::error::{Error, Result};
 use crate::hosts::{resolve_all, HostList};
@@ -190,9 +191,9 @@ pub(crate) struct Driver {
     gate: Arc<Gate>,
     /// What was taken from the gate in one go (kept for its capacity).
     batch: Vec<Command>,
-    /// The timer of the next deadline, and that deadline (`None`: no timer armed).
-    /// Created on the first wait, inside the runtime.
-    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The alarm of the next deadline (off the runtime's timer wheel: see `alarm`), and that
+    /// deadline (`None`: not armed). Created on the first wait, inside the runtime.
+    alarm: Option<Alarm>,
     sleep_at: Option<Instant>,
     shared: Arc<Shared>,
     cfg: DriverConfig,
@@ -260,7 +261,7 @@ impl Driver {
             cmd_rx,
             gate,
             batch: Vec::new(),
-            sleep: None,
+            alarm: None,
             sleep_at: None,
             shared,
             backoff: cfg.backoff_initial,
@@ -350,23 +351,22 @@ impl Driver {
             .into_iter()
             .flatten()
             .min();
-        // One timer for the task's life, moved only when the deadline moves: a new `Sleep`
-        // per wake-up registers and deregisters a timer entry each time, which is most of a
-        // wake-up's cost when few replies arrive at once (real servers, sequential calls).
-        let sleep = self
-            .sleep
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())));
-        // Lazily, too: every request and reply moves the ping and read deadlines later, and
-        // moving a timer costs the runtime a wheel update per round trip. A timer that fires
-        // early only makes the core check its clocks (it acts on what is due, nothing else);
-        // it is then armed again at the real deadline. An earlier deadline moves it at once.
+        // One alarm for the task's life, moved lazily: every request and reply moves the ping
+        // and read deadlines later, and nothing needs to know that. An alarm that fires early
+        // only makes the core check its clocks (it acts on what is due, nothing else); it is
+        // then armed again at the real deadline. An earlier deadline moves it at once.
+        let alarm = self.alarm.get_or_insert_with(Alarm::new);
         match (deadline, self.sleep_at) {
             (Some(d), Some(armed)) if d >= armed => {}
             (Some(d), _) => {
-                sleep.as_mut().reset(tokio::time::Instant::from_std(d));
+                alarm.set(Some(d));
                 self.sleep_at = Some(d);
             }
-            (None, _) => self.sleep_at = None,
+            (None, Some(_)) => {
+                alarm.set(None);
+                self.sleep_at = None;
+            }
+            (None, None) => {}
         }
         let timed = self.sleep_at.is_some();
 
@@ -382,7 +382,7 @@ impl Driver {
             biased;
             io = io_opt(&mut self.io, &mut self.rbuf, &mut self.wbuf, want_write) => io,
             control = ready => Wake::Ready(control),
-            _ = sleep, if timed => Wake::Timer,
+            () = std::future::poll_fn(|cx| alarm.poll_fired(cx)), if timed => Wake::Timer,
             c = connect_opt(&mut self.connecting) => Wake::Connected(c),
             a = self.probe_rx.recv(), if probing => Wake::RwServer(a),
         }

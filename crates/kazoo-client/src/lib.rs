@@ -32,6 +32,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod alarm;
 pub mod blocking;
 mod client;
 mod data;
