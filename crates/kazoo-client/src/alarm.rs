@@ -118,8 +118,13 @@ fn run(shared: &Shared) {
 impl Alarm {
     /// A disarmed alarm.
     pub(crate) fn new() -> Alarm {
+        Alarm::on(shared())
+    }
+
+    /// A disarmed alarm fired by `thread`, or by a tokio timer without one.
+    fn on(thread: Option<&Arc<Shared>>) -> Alarm {
         let slot = Arc::new(Mutex::new(Slot::default()));
-        let fallback = match shared() {
+        let fallback = match thread {
             Some(sh) => {
                 lock(&sh.registry).slots.push(Arc::downgrade(&slot));
                 None
@@ -216,6 +221,23 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         assert!(far.poll_fired(&mut cx).is_pending());
         assert!(quiet.poll_fired(&mut cx).is_pending());
+    }
+
+    #[tokio::test]
+    async fn without_the_thread_a_tokio_timer_fires_it() {
+        let mut a = Alarm::on(None);
+        assert!(a.fallback.is_some());
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        // Disarmed: nothing fires, although the fallback timer's own deadline has passed.
+        assert!(a.poll_fired(&mut cx).is_pending());
+        let start = Instant::now();
+        a.set(Some(start + Duration::from_millis(30)));
+        tokio::time::timeout(Duration::from_secs(5), fired(&mut a))
+            .await
+            .unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(29));
+        assert!(a.poll_fired(&mut cx).is_pending(), "fires once per arming");
     }
 
     #[tokio::test]
