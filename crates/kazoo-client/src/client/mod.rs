@@ -138,7 +138,10 @@ impl Drop for Inner {
 /// connection (kazoo's `KazooClient`).
 ///
 /// The task keeps the session alive (pings) whether or not anyone polls a future, reconnects
-/// to the next host when a connection dies, and resumes the session there. All paths given to
+/// to the next host when a connection dies, and resumes the session there. Its deadlines
+/// (pings, timeouts, reconnect back-off) are kept by one thread, `kazoo-timer`, shared by every
+/// client of the process, not by the runtime's timer wheel (which would make every park of a
+/// busy runtime sleep with a kernel timeout). All paths given to
 /// and returned by the client are relative to the chroot of the connect string.
 ///
 /// ```no_run
