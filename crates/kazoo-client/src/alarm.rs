@@ -19,12 +19,21 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-/// One I/O task's deadline, fired by the shared timer thread.
+/// One I/O task's deadline, fired by the shared timer thread (or, without one, by a tokio
+/// timer of its own).
 #[derive(Debug)]
-pub(crate) struct Alarm {
-    slot: Arc<Mutex<Slot>>,
-    /// Used instead of the thread when it could not be started.
-    fallback: Option<Pin<Box<tokio::time::Sleep>>>,
+pub(crate) struct Alarm(Kind);
+
+#[derive(Debug)]
+enum Kind {
+    Thread {
+        slot: Arc<Mutex<Slot>>,
+        thread: &'static Shared,
+    },
+    Tokio {
+        sleep: Pin<Box<tokio::time::Sleep>>,
+        armed: bool,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -53,7 +62,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The shared timer thread, started on first use; `None` if it could not be started.
-fn shared() -> Option<&'static Arc<Shared>> {
+fn shared() -> Option<&'static Shared> {
     static SHARED: OnceLock<Option<Arc<Shared>>> = OnceLock::new();
     SHARED
         .get_or_init(|| {
@@ -70,7 +79,7 @@ fn shared() -> Option<&'static Arc<Shared>> {
                 }
             }
         })
-        .as_ref()
+        .as_deref()
 }
 
 /// The timer thread: fires what is due, then sleeps until the earliest deadline left.
@@ -122,63 +131,70 @@ impl Alarm {
     }
 
     /// A disarmed alarm fired by `thread`, or by a tokio timer without one.
-    fn on(thread: Option<&Arc<Shared>>) -> Alarm {
-        let slot = Arc::new(Mutex::new(Slot::default()));
-        let fallback = match thread {
-            Some(sh) => {
-                lock(&sh.registry).slots.push(Arc::downgrade(&slot));
-                None
+    fn on(thread: Option<&'static Shared>) -> Alarm {
+        match thread {
+            Some(thread) => {
+                let slot = Arc::new(Mutex::new(Slot::default()));
+                lock(&thread.registry).slots.push(Arc::downgrade(&slot));
+                Alarm(Kind::Thread { slot, thread })
             }
-            None => Some(Box::pin(tokio::time::sleep_until(
-                tokio::time::Instant::now(),
-            ))),
-        };
-        Alarm { slot, fallback }
+            None => Alarm(Kind::Tokio {
+                sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
+                armed: false,
+            }),
+        }
     }
 
     /// Arms the alarm at `at` (replacing what was set), or disarms it.
     pub(crate) fn set(&mut self, at: Option<Instant>) {
-        {
-            let mut s = lock(&self.slot);
-            s.deadline = at;
-            s.fired = false;
-        }
-        if let Some(sleep) = self.fallback.as_mut() {
-            if let Some(at) = at {
-                sleep.as_mut().reset(tokio::time::Instant::from_std(at));
+        match &mut self.0 {
+            Kind::Thread { slot, thread } => {
+                {
+                    let mut s = lock(slot);
+                    s.deadline = at;
+                    s.fired = false;
+                }
+                let Some(at) = at else {
+                    return;
+                };
+                let mut reg = lock(&thread.registry);
+                if reg.wait_until.map_or(true, |w| at < w) {
+                    reg.wait_until = Some(at);
+                    thread.changed.notify_one();
+                }
             }
-            return;
-        }
-        let (Some(at), Some(sh)) = (at, shared()) else {
-            return;
-        };
-        let mut reg = lock(&sh.registry);
-        if reg.wait_until.map_or(true, |w| at < w) {
-            reg.wait_until = Some(at);
-            sh.changed.notify_one();
+            Kind::Tokio { sleep, armed } => {
+                *armed = at.is_some();
+                if let Some(at) = at {
+                    sleep.as_mut().reset(tokio::time::Instant::from_std(at));
+                }
+            }
         }
     }
 
     /// Ready once the armed deadline has passed (the alarm is then disarmed).
     pub(crate) fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if let Some(sleep) = self.fallback.as_mut() {
-            let armed = lock(&self.slot).deadline.is_some();
-            if armed && sleep.as_mut().poll(cx).is_ready() {
-                lock(&self.slot).deadline = None;
-                return Poll::Ready(());
+        match &mut self.0 {
+            Kind::Thread { slot, .. } => {
+                let mut s = lock(slot);
+                if s.fired {
+                    s.fired = false;
+                    return Poll::Ready(());
+                }
+                match &s.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => s.waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
             }
-            return Poll::Pending;
+            Kind::Tokio { sleep, armed } => {
+                if *armed && sleep.as_mut().poll(cx).is_ready() {
+                    *armed = false;
+                    return Poll::Ready(());
+                }
+                Poll::Pending
+            }
         }
-        let mut s = lock(&self.slot);
-        if s.fired {
-            s.fired = false;
-            return Poll::Ready(());
-        }
-        match &s.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => s.waker = Some(cx.waker().clone()),
-        }
-        Poll::Pending
     }
 }
 
@@ -187,8 +203,20 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// Waits for the alarm to fire (failing the test after 5 s).
     async fn fired(alarm: &mut Alarm) {
-        std::future::poll_fn(|cx| alarm.poll_fired(cx)).await
+        let fire = std::future::poll_fn(|cx| alarm.poll_fired(cx));
+        tokio::time::timeout(Duration::from_secs(5), fire)
+            .await
+            .expect("the alarm fires");
+    }
+
+    /// Whether the alarm has fired, without waiting.
+    fn has_fired(alarm: &mut Alarm) -> bool {
+        let waker = futures::task::noop_waker();
+        alarm
+            .poll_fired(&mut Context::from_waker(&waker))
+            .is_ready()
     }
 
     #[tokio::test]
@@ -196,9 +224,7 @@ mod tests {
         let mut a = Alarm::new();
         let start = Instant::now();
         a.set(Some(start + Duration::from_millis(50)));
-        tokio::time::timeout(Duration::from_secs(5), fired(&mut a))
-            .await
-            .unwrap();
+        fired(&mut a).await;
         assert!(start.elapsed() >= Duration::from_millis(50));
     }
 
@@ -212,32 +238,24 @@ mod tests {
         let mut near = Alarm::new();
         let start = Instant::now();
         near.set(Some(start + Duration::from_millis(30)));
-        tokio::time::timeout(Duration::from_secs(5), fired(&mut near))
-            .await
-            .unwrap();
+        fired(&mut near).await;
         assert!(start.elapsed() < Duration::from_secs(3));
         // Neither the far nor the disarmed one has fired.
-        let waker = futures::task::noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        assert!(far.poll_fired(&mut cx).is_pending());
-        assert!(quiet.poll_fired(&mut cx).is_pending());
+        assert!(!has_fired(&mut far));
+        assert!(!has_fired(&mut quiet));
     }
 
     #[tokio::test]
     async fn without_the_thread_a_tokio_timer_fires_it() {
         let mut a = Alarm::on(None);
-        assert!(a.fallback.is_some());
-        let waker = futures::task::noop_waker();
-        let mut cx = Context::from_waker(&waker);
+        assert!(matches!(a.0, Kind::Tokio { .. }));
         // Disarmed: nothing fires, although the fallback timer's own deadline has passed.
-        assert!(a.poll_fired(&mut cx).is_pending());
+        assert!(!has_fired(&mut a));
         let start = Instant::now();
         a.set(Some(start + Duration::from_millis(30)));
-        tokio::time::timeout(Duration::from_secs(5), fired(&mut a))
-            .await
-            .unwrap();
+        fired(&mut a).await;
         assert!(start.elapsed() >= Duration::from_millis(29));
-        assert!(a.poll_fired(&mut cx).is_pending(), "fires once per arming");
+        assert!(!has_fired(&mut a), "fires once per arming");
     }
 
     #[tokio::test]
@@ -245,9 +263,7 @@ mod tests {
         let mut a = Alarm::new();
         for _ in 0..3 {
             a.set(Some(Instant::now() + Duration::from_millis(10)));
-            tokio::time::timeout(Duration::from_secs(5), fired(&mut a))
-                .await
-                .unwrap();
+            fired(&mut a).await;
         }
     }
 }

@@ -194,7 +194,7 @@ pub(crate) struct Driver {
     /// The alarm of the next deadline (off the runtime's timer wheel: see `alarm`), and that
     /// deadline (`None`: not armed). Created on the first wait, inside the runtime.
     alarm: Option<Alarm>,
-    sleep_at: Option<Instant>,
+    alarm_at: Option<Instant>,
     shared: Arc<Shared>,
     cfg: DriverConfig,
     /// The persistent watchers' streams. A one-shot watcher's sink is kept in its
@@ -262,7 +262,7 @@ impl Driver {
             gate,
             batch: Vec::new(),
             alarm: None,
-            sleep_at: None,
+            alarm_at: None,
             shared,
             backoff: cfg.backoff_initial,
             cfg,
@@ -300,14 +300,7 @@ impl Driver {
             let wake = self.wait().await;
             let now = Instant::now();
             match wake {
-                Wake::Ready(control) => {
-                    self.handle_batch(now);
-                    // What callers handed over before a command goes first (a close must not
-                    // overtake requests made before it).
-                    if control {
-                        self.drain_commands(now);
-                    }
-                }
+                Wake::Ready(control) => self.handle_taken(now, control),
                 Wake::Connected(res) => self.on_connected(now, res),
                 Wake::Read(Ok(0)) => self.lost(now, "the server closed the connection"),
                 Wake::Read(Ok(_)) => self.core.handle_read(now, &mut self.rbuf),
@@ -316,15 +309,10 @@ impl Driver {
                     self.note_tls_failure(&e);
                     self.lost(now, &format!("read error: {e}"))
                 }
-                Wake::Wrote(Ok(_)) => {
-                    if self.wbuf.is_empty() {
-                        self.unwritten = 0;
-                    }
-                }
-                Wake::Wrote(Err(e)) => self.lost(now, &format!("write error: {e}")),
+                Wake::Wrote(r) => self.on_written(now, r),
                 Wake::Timer => {
                     // Re-armed at the then current deadline by the next wait.
-                    self.sleep_at = None;
+                    self.alarm_at = None;
                     self.core.handle_timeout(now);
                 }
                 Wake::RwServer(Some((round, addr))) => self.on_probe_answer(now, round, addr),
@@ -356,19 +344,19 @@ impl Driver {
         // only makes the core check its clocks (it acts on what is due, nothing else); it is
         // then armed again at the real deadline. An earlier deadline moves it at once.
         let alarm = self.alarm.get_or_insert_with(Alarm::new);
-        match (deadline, self.sleep_at) {
+        match (deadline, self.alarm_at) {
             (Some(d), Some(armed)) if d >= armed => {}
             (Some(d), _) => {
                 alarm.set(Some(d));
-                self.sleep_at = Some(d);
+                self.alarm_at = Some(d);
             }
             (None, Some(_)) => {
                 alarm.set(None);
-                self.sleep_at = None;
+                self.alarm_at = None;
             }
             (None, None) => {}
         }
-        let timed = self.sleep_at.is_some();
+        let timed = self.alarm_at.is_some();
 
         let probing = self.probe.is_some();
         let gate = &self.gate;
@@ -380,7 +368,7 @@ impl Driver {
         // the gate holds a bounded number of requests.
         tokio::select! {
             biased;
-            io = io_opt(&mut self.io, &mut self.rbuf, &mut self.wbuf, want_write) => io,
+            io = io_opt(&mut self.io, &mut self.rbuf, &self.wbuf, want_write) => io,
             control = ready => Wake::Ready(control),
             () = std::future::poll_fn(|cx| alarm.poll_fired(cx)), if timed => Wake::Timer,
             c = connect_opt(&mut self.connecting) => Wake::Connected(c),
@@ -403,10 +391,7 @@ impl Driver {
         if self.batch.is_empty() && !control {
             return;
         }
-        self.handle_batch(now);
-        if control {
-            self.drain_commands(now);
-        }
+        self.handle_taken(now, control);
         self.pump();
         self.write_now(now);
         // Whatever this answered is delivered by the next turn of the loop.
@@ -425,18 +410,26 @@ impl Driver {
         // Polled once without a waker: on `Pending` the next wait polls the write again and
         // registers the task's own waker for the socket.
         let mut cx = std::task::Context::from_waker(futures::task::noop_waker_ref());
-        match Pin::new(w).poll_write(&mut cx, &self.wbuf) {
-            std::task::Poll::Ready(Ok(n)) => {
+        if let std::task::Poll::Ready(r) = Pin::new(w).poll_write(&mut cx, &self.wbuf) {
+            let failed = r.is_err();
+            self.on_written(now, r);
+            if failed {
+                self.pump();
+            }
+        }
+    }
+
+    /// A write of the buffer's head finished: `n` bytes of it went out, or the connection
+    /// failed.
+    fn on_written(&mut self, now: Instant, r: std::io::Result<usize>) {
+        match r {
+            Ok(n) => {
                 self.wbuf.advance(n);
                 if self.wbuf.is_empty() {
                     self.unwritten = 0;
                 }
             }
-            std::task::Poll::Ready(Err(e)) => {
-                self.lost(now, &format!("write error: {e}"));
-                self.pump();
-            }
-            std::task::Poll::Pending => {}
+            Err(e) => self.lost(now, &format!("write error: {e}")),
         }
     }
 
@@ -571,6 +564,16 @@ impl Driver {
             self.handle_command(now, cmd);
         }
         self.batch = batch;
+    }
+
+    /// Handles what was taken from the gate, then, when it says so, the command channel:
+    /// what callers handed over before a command goes first (a close must not overtake
+    /// requests made before it).
+    fn handle_taken(&mut self, now: Instant, control: bool) {
+        self.handle_batch(now);
+        if control {
+            self.drain_commands(now);
+        }
     }
 
     /// Handles what the command channel holds (the gate said it has something, or that its
@@ -895,7 +898,7 @@ impl Future for YieldOnce {
 fn io_opt<'a>(
     io: &'a mut Option<Transport>,
     rbuf: &'a mut BytesMut,
-    wbuf: &'a mut BytesMut,
+    wbuf: &'a BytesMut,
     want_write: bool,
 ) -> impl Future<Output = Wake> + 'a {
     std::future::poll_fn(move |cx| {
@@ -911,7 +914,6 @@ fn io_opt<'a>(
         }
         if want_write {
             if let std::task::Poll::Ready(r) = Pin::new(t).poll_write(cx, wbuf) {
-                let r = r.inspect(|&n| wbuf.advance(n));
                 return std::task::Poll::Ready(Wake::Wrote(r));
             }
         }

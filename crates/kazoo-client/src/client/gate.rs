@@ -28,6 +28,7 @@ use crate::driver::Command;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use tokio::sync::mpsc;
 
 /// The gate in front of one I/O task.
 #[derive(Debug)]
@@ -51,6 +52,41 @@ struct GateState {
     /// the task looks at that channel only when this is set, instead of polling it on every
     /// wake-up (a channel poll costs hundreds of instructions, three times per round trip).
     control: bool,
+}
+
+/// The sending side of the I/O task's command channel. The task reads that channel only when
+/// its gate is nudged, so every send nudges, and so does dropping this (the channel's end is
+/// how the task learns that every handle is gone).
+#[derive(Debug)]
+pub(crate) struct CommandTx {
+    /// `None` only while dropping: the sender must be gone before the nudge.
+    tx: Option<mpsc::UnboundedSender<Command>>,
+    gate: Arc<Gate>,
+}
+
+impl CommandTx {
+    pub(crate) fn new(tx: mpsc::UnboundedSender<Command>, gate: Arc<Gate>) -> CommandTx {
+        CommandTx { tx: Some(tx), gate }
+    }
+
+    /// Queues `cmd` for the I/O task; false when the task is gone.
+    pub(crate) fn send(&self, cmd: Command) -> bool {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(cmd).is_ok());
+        self.gate.nudge();
+        sent
+    }
+
+    /// The I/O task has ended (its receiver is gone).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tx.as_ref().map_or(true, |tx| tx.is_closed())
+    }
+}
+
+impl Drop for CommandTx {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        self.gate.nudge();
+    }
 }
 
 /// The I/O task behind the gate has ended.
@@ -136,16 +172,19 @@ impl Gate {
             }
             return Poll::Pending;
         }
+        Poll::Ready(Self::take(&mut st, out))
+    }
+
+    /// Moves what is ready into `out` and clears the command-channel flag, returning it.
+    fn take(st: &mut GateState, out: &mut Vec<Command>) -> bool {
         std::mem::swap(&mut st.ready, out);
-        Poll::Ready(std::mem::take(&mut st.control))
+        std::mem::take(&mut st.control)
     }
 
     /// The I/O task's side, without waiting: moves what is ready into `out` (empty); `true`
     /// when the command channel wants a look too (the flag is cleared).
     pub(crate) fn take_ready(&self, out: &mut Vec<Command>) -> bool {
-        let mut st = self.lock();
-        std::mem::swap(&mut st.ready, out);
-        std::mem::take(&mut st.control)
+        Self::take(&mut self.lock(), out)
     }
 
     /// Tells the I/O task to look at its command channel: called after sending on it, and

@@ -14,7 +14,7 @@ mod gate;
 
 pub use builder::ClientBuilder;
 pub(crate) use call::{Call, ErrPath, WatchSpec};
-pub(crate) use gate::{Gate, Permit};
+pub(crate) use gate::{CommandTx, Gate, Permit};
 
 use crate::driver::{Command, Driver, DriverConfig, Shared};
 use crate::error::{Error, Result};
@@ -107,7 +107,9 @@ pub(crate) struct Inner {
     pub hosts: Mutex<HostList>,
     pub chroot: Option<String>,
     pub shared: Arc<Shared>,
-    cmd: RwLock<Option<mpsc::UnboundedSender<Command>>>,
+    /// The I/O task's command channel (close, `set_hosts`); dropped with the last handle,
+    /// which ends the session.
+    cmd: RwLock<Option<CommandTx>>,
     /// The bound on outstanding requests of the running I/O task (replaced with its channel).
     gate: RwLock<Option<Arc<Gate>>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -115,23 +117,6 @@ pub(crate) struct Inner {
     pub default_acl: Vec<Acl>,
     pub request_timeout: Option<Duration>,
     pub max_request_size: usize,
-}
-
-impl Drop for Inner {
-    /// The last handle is gone: the I/O task sees its command channel end (and closes the
-    /// session) once nudged.
-    fn drop(&mut self) {
-        let tx = self.cmd.get_mut().unwrap_or_else(|e| e.into_inner()).take();
-        drop(tx);
-        if let Some(gate) = self
-            .gate
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            gate.nudge();
-        }
-    }
 }
 
 /// A ZooKeeper client: a cheap [`Clone`] handle to one background task that owns the
@@ -325,9 +310,9 @@ impl Client {
         };
         let gate = Gate::new(cfg.max_in_flight);
         *self.inner.gate.write().unwrap_or_else(|e| e.into_inner()) = Some(gate.clone());
-        let driver = Driver::new(dcfg, rx, gate, self.inner.shared.clone());
+        let driver = Driver::new(dcfg, rx, gate.clone(), self.inner.shared.clone());
         let handle = tokio::spawn(driver.run().instrument(tracing::info_span!("zk_io")));
-        *cmd = Some(tx);
+        *cmd = Some(CommandTx::new(tx, gate));
         *self.inner.task.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
     }
 
@@ -395,16 +380,13 @@ impl Client {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if let Some(gate) = &gate {
+        if let Some(gate) = gate {
             gate.fail_waiting();
         }
         if let Some(tx) = tx {
             let (reply, rx) = oneshot::channel();
-            let sent = tx.send(Command::Close { reply }).is_ok();
+            let sent = tx.send(Command::Close { reply });
             drop(tx);
-            if let Some(gate) = &gate {
-                gate.nudge();
-            }
             if sent {
                 let _ = rx.await;
             }
@@ -459,12 +441,14 @@ impl Client {
             ));
         }
         *self.lock_hosts() = list.clone();
-        if let Some(tx) = self.sender() {
-            let _ = tx.send(Command::SetHosts(list));
-            drop(tx);
-            if let Some(gate) = self.gate() {
-                gate.nudge();
-            }
+        if let Some(tx) = self
+            .inner
+            .cmd
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            tx.send(Command::SetHosts(list));
         }
         Ok(())
     }
@@ -629,14 +613,6 @@ impl Client {
     }
 
     // ---- plumbing ----------------------------------------------------------------------
-
-    pub(crate) fn sender(&self) -> Option<mpsc::UnboundedSender<Command>> {
-        self.inner
-            .cmd
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
 
     pub(crate) fn gate(&self) -> Option<Arc<Gate>> {
         self.inner
