@@ -125,13 +125,27 @@ impl fmt::Display for LostReason {
 /// The state shared by a trigger and its signals, readable from threads without a runtime.
 #[derive(Debug, Default)]
 struct LostState {
-    reason: Mutex<Option<LostReason>>,
+    fired: Mutex<Fired>,
     cond: Condvar,
 }
 
+/// What the mutex of a [`LostState`] guards.
+#[derive(Debug, Default)]
+struct Fired {
+    reason: Option<LostReason>,
+    /// Threads blocked in [`LostSignal::wait_blocking`]: firing notifies the condition
+    /// variable only when there are some (a notification is a system call even with no
+    /// waiter, and a lock's every release fires its grant's signal).
+    waiters: usize,
+}
+
 impl LostState {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Fired> {
+        self.fired.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn reason(&self) -> Option<LostReason> {
-        *self.reason.lock().unwrap_or_else(|e| e.into_inner())
+        self.lock().reason
     }
 }
 
@@ -144,13 +158,15 @@ struct TriggerInner {
 
 impl TriggerInner {
     fn fire(&self, reason: LostReason) -> bool {
-        let mut r = self.state.reason.lock().unwrap_or_else(|e| e.into_inner());
-        if r.is_some() {
+        let mut f = self.state.lock();
+        if f.reason.is_some() {
             return false;
         }
-        *r = Some(reason);
+        f.reason = Some(reason);
         self.tx.send_replace(Some(reason));
-        self.state.cond.notify_all();
+        if f.waiters > 0 {
+            self.state.cond.notify_all();
+        }
         true
     }
 }
@@ -279,27 +295,30 @@ impl LostSignal {
     /// ```
     pub fn wait_blocking(&self, timeout: Option<Duration>) -> Option<LostReason> {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let mut r = self.state.reason.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(reason) = *r {
-                return Some(reason);
+        let mut f = self.state.lock();
+        f.waiters += 1;
+        let reason = loop {
+            if let Some(reason) = f.reason {
+                break Some(reason);
             }
             match deadline {
-                None => r = self.state.cond.wait(r).unwrap_or_else(|e| e.into_inner()),
+                None => f = self.state.cond.wait(f).unwrap_or_else(|e| e.into_inner()),
                 Some(d) => {
                     let left = d.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        return None;
+                        break None;
                     }
-                    r = self
+                    f = self
                         .state
                         .cond
-                        .wait_timeout(r, left)
+                        .wait_timeout(f, left)
                         .unwrap_or_else(|e| e.into_inner())
                         .0;
                 }
             }
-        }
+        };
+        f.waiters -= 1;
+        reason
     }
 
     /// The signal as a `tokio::sync::watch` receiver: `None` until it fires, then the reason.
@@ -836,6 +855,29 @@ mod tests {
         let t = std::thread::spawn(move || signal.wait_blocking(None));
         trigger.fire(LostReason::NodeDeleted);
         assert_eq!(t.join().ok().flatten(), Some(LostReason::NodeDeleted));
+    }
+
+    #[test]
+    fn a_blocked_waiter_is_counted_and_woken() {
+        let (trigger, signal) = lost_channel();
+        let state = signal.state.clone();
+        let t = std::thread::spawn(move || signal.wait_blocking(None));
+        // The waiter registers under the lock before it blocks on the condition variable.
+        while state.lock().waiters == 0 {
+            std::thread::yield_now();
+        }
+        assert!(trigger.fire(LostReason::NotOwned));
+        assert_eq!(t.join().ok().flatten(), Some(LostReason::NotOwned));
+        assert_eq!(state.lock().waiters, 0);
+    }
+
+    #[test]
+    fn a_timed_out_waiter_is_no_longer_counted() {
+        let (trigger, signal) = lost_channel();
+        assert_eq!(signal.wait_blocking(Some(Duration::from_millis(5))), None);
+        assert_eq!(signal.state.lock().waiters, 0);
+        assert!(trigger.fire(LostReason::Released));
+        assert_eq!(signal.wait_blocking(None), Some(LostReason::Released));
     }
 
     #[test]
