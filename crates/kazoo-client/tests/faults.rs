@@ -126,6 +126,57 @@ async fn fault_standalone_restart_keeps_persistent_recursive_watches() {
     zk.close().await;
 }
 
+/// Without persistent watches the replay is a SetWatches (op 101, which servers before 3.6
+/// also know), not a SetWatches2: every kind of one-shot watch must still come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_standalone_restart_keeps_one_shot_watches_of_every_kind() {
+    common::init_tracing();
+    let mut server = blocking(ZkServer::start).await.unwrap();
+    let zk = Client::builder(&server.connect_string())
+        .session_timeout(Duration::from_secs(10))
+        .connect()
+        .await
+        .unwrap();
+    let session = zk.session_id();
+    zk.ensure_path("/o").await.unwrap();
+    let (_, _, data) = zk.get_w("/o").await.unwrap();
+    let (_, children) = zk.get_children_w("/o").await.unwrap();
+    let (stat, exist) = zk.exists_w("/o/missing").await.unwrap();
+    assert!(stat.is_none());
+    let mut states = zk.subscribe_state();
+    let server = blocking(move || {
+        server.restart().unwrap();
+        server
+    })
+    .await;
+    wait_kazoo(&mut states, KazooState::Connected, T).await;
+    assert_eq!(zk.session_id(), session, "same session after the restart");
+
+    let other = Client::connect(&server.connect_string()).await.unwrap();
+    other
+        .create("/o/missing", Bytes::new(), &CreateOptions::new())
+        .await
+        .unwrap();
+    other.set("/o", b"x".to_vec(), None).await.unwrap();
+    let e = tokio::time::timeout(T, exist).await.unwrap();
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeCreated, "/o/missing")
+    );
+    let e = tokio::time::timeout(T, children).await.unwrap();
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeChildrenChanged, "/o")
+    );
+    let e = tokio::time::timeout(T, data).await.unwrap();
+    assert_eq!(
+        (e.event_type, e.path.as_str()),
+        (EventType::NodeDataChanged, "/o")
+    );
+    other.close().await;
+    zk.close().await;
+}
+
 fn member_of(ens: &Ensemble, addr: std::net::SocketAddr) -> usize {
     (0..ens.size())
         .find(|&i| ens.member_addr(i) == addr)

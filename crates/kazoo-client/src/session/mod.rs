@@ -1,5 +1,5 @@
 //! The sans-io session machine: connect handshake, ping schedule, read and connect timeouts,
-//! reconnect with session id / password / `lastZxidSeen`, expiry, auth replay, SetWatches2
+//! reconnect with session id / password / `lastZxidSeen`, expiry, auth replay, SetWatches
 //! replay, FIFO reply matching with an xid check, and the watch registry.
 //!
 //! It takes bytes and `now` as inputs and hands back bytes to send, the next deadline and
@@ -611,7 +611,7 @@ impl<T, S> SessionCore<T, S> {
         told
     }
 
-    /// Sends a SetWatches2 for the watches still registered on `path` (after a server-side
+    /// Sends a SetWatches for the watches still registered on `path` (after a server-side
     /// removeWatches took more than the caller wanted gone).
     pub fn reregister_path(&mut self, now: Instant, path: &str) {
         if !self.is_connected() {
@@ -856,7 +856,7 @@ impl<T, S> SessionCore<T, S> {
             }
             xid::SET_WATCHES => {
                 if hdr.err != 0 {
-                    tracing::warn!(err = hdr.err, "the server refused SetWatches2");
+                    tracing::warn!(err = hdr.err, "the server refused SetWatches");
                 }
                 Ok(())
             }

@@ -413,8 +413,95 @@ fn watches_are_replayed_with_set_watches2_in_chunks() {
         for _ in 0..5 {
             total += r.read_string_vec().unwrap().len();
         }
+        assert_eq!(r.remaining(), 0);
     }
     assert_eq!(total, n as usize);
+}
+
+/// Replays `regs` after a reconnect and returns the SetWatches frames sent.
+fn replayed(regs: Vec<(WatchKind, String)>) -> Vec<Bytes> {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    let n = regs.len();
+    for (i, (kind, path)) in regs.into_iter().enumerate() {
+        let op = if kind.is_persistent() {
+            OpCode::AddWatch
+        } else {
+            OpCode::GetData
+        };
+        let reg = WatchRegistration {
+            kind,
+            path: path.into(),
+            watcher: WatcherId(i as u64),
+            sink: None,
+        };
+        c.submit(t0, request(op, i as u32, Some(reg)));
+    }
+    let _ = sent(&mut c);
+    for x in 1..=n as i32 {
+        c.handle_read(t0, &mut reply(x, 100, 0, &[]));
+    }
+    c.handle_transport_lost(t0, "test");
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let _ = sent(&mut c);
+    c.handle_read(t0, &mut connect_response(9000, 0x55, false));
+    let mut bytes = sent(&mut c);
+    frames_of(&mut bytes)
+}
+
+#[test]
+fn one_shot_watches_are_replayed_with_set_watches_that_every_server_knows() {
+    let frames = replayed(vec![
+        (WatchKind::Data, "/a".to_owned()),
+        (WatchKind::Exist, "/b".to_owned()),
+        (WatchKind::Child, "/c".to_owned()),
+    ]);
+    assert_eq!(frames.len(), 1);
+    let mut r = Reader::new(frames[0].clone());
+    assert_eq!(r.read_i32().unwrap(), -8);
+    assert_eq!(r.read_i32().unwrap(), 101, "SetWatches, not SetWatches2");
+    assert_eq!(r.read_i64().unwrap(), 100, "relative zxid");
+    assert_eq!(r.read_string_vec().unwrap(), vec!["/a".to_owned()]);
+    assert_eq!(r.read_string_vec().unwrap(), vec!["/b".to_owned()]);
+    assert_eq!(r.read_string_vec().unwrap(), vec!["/c".to_owned()]);
+    assert_eq!(r.remaining(), 0, "three lists only");
+}
+
+#[test]
+fn a_chunk_with_persistent_watches_uses_set_watches2_and_one_without_set_watches() {
+    // Enough data watches to fill the first 128 KiB chunk, then one persistent watch.
+    let mut regs: Vec<_> = (0..2500)
+        .map(|i| (WatchKind::Data, format!("/app/{i:0>60}")))
+        .collect();
+    regs.push((WatchKind::Persistent, "/p".to_owned()));
+    let frames = replayed(regs);
+    assert!(frames.len() >= 2, "{} frames", frames.len());
+    let ops: Vec<i32> = frames
+        .iter()
+        .map(|f| {
+            let mut r = Reader::new(f.clone());
+            r.read_i32().unwrap();
+            r.read_i32().unwrap()
+        })
+        .collect();
+    assert_eq!(ops[0], 101, "{ops:?}");
+    assert_eq!(*ops.last().unwrap(), 105, "{ops:?}");
+    let mut data = 0;
+    for f in &frames {
+        let mut r = Reader::new(f.clone());
+        r.read_i32().unwrap();
+        let lists = if r.read_i32().unwrap() == 105 { 5 } else { 3 };
+        r.read_i64().unwrap();
+        for l in 0..lists {
+            let n = r.read_string_vec().unwrap().len();
+            if l == 0 {
+                data += n;
+            }
+        }
+        assert_eq!(r.remaining(), 0);
+    }
+    assert_eq!(data, 2500);
 }
 
 #[test]

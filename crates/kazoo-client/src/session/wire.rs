@@ -122,7 +122,8 @@ pub fn write_auth(b: &mut BytesMut, scheme: &str, credential: &[u8]) {
     b.put_jute_buffer(credential);
 }
 
-/// The five watch lists of a SetWatches2 packet (server-absolute paths).
+/// The watch lists of a SetWatches packet (server-absolute paths): five for SetWatches2 (3.6+),
+/// the first three for the older SetWatches, which every server version knows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SetWatches2 {
     /// Data watches.
@@ -148,12 +149,28 @@ impl SetWatches2 {
         ]
     }
 
+    /// True when a persistent or persistent-recursive list is not empty: only SetWatches2
+    /// can carry the packet.
+    pub fn needs_v2(&self) -> bool {
+        !self.persistent.is_empty() || !self.recursive.is_empty()
+    }
+
+    /// The lists the packet carries: all five for SetWatches2, the first three otherwise.
+    fn sent_lists(&self) -> &'static [usize] {
+        if self.needs_v2() {
+            &[0, 1, 2, 3, 4]
+        } else {
+            &[0, 1, 2]
+        }
+    }
+
     /// Encoded body length.
     pub fn body_len(&self) -> usize {
+        let lists = self.lists();
         8 + self
-            .lists()
+            .sent_lists()
             .iter()
-            .map(|l| string_vec_len(l))
+            .map(|&i| string_vec_len(lists[i]))
             .sum::<usize>()
     }
 
@@ -162,14 +179,22 @@ impl SetWatches2 {
         self.lists().iter().all(|l| l.is_empty())
     }
 
-    /// Appends the frame (xid -8, op 105).
+    /// Appends the frame (xid -8): SetWatches2 (op 105) when a persistent list is in use,
+    /// else SetWatches (op 101), as the Java client does, so that a client without persistent
+    /// watches keeps its watches across reconnects to servers older than 3.6.
     pub fn write_frame(&self, b: &mut BytesMut, relative_zxid: i64) {
+        let op = if self.needs_v2() {
+            OpCode::SetWatches2
+        } else {
+            OpCode::SetWatches
+        };
         b.put_i32((8 + self.body_len()) as i32);
         b.put_i32(xid::SET_WATCHES);
-        b.put_i32(OpCode::SetWatches2.code());
+        b.put_i32(op.code());
         b.put_i64(relative_zxid);
-        for l in self.lists() {
-            b.put_jute_string_vec(l);
+        let lists = self.lists();
+        for &i in self.sent_lists() {
+            b.put_jute_string_vec(lists[i]);
         }
     }
 }
