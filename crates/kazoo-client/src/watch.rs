@@ -95,11 +95,8 @@ struct Slot {
 
 impl Slot {
     fn path(&self) -> &str {
-        match self.server_path.get(self.chroot_len as usize..) {
-            Some("") => "/",
-            Some(p) => p,
-            None => &self.server_path,
-        }
+        kazoo_proto::path::strip_chroot_len(self.chroot_len as usize, &self.server_path)
+            .unwrap_or(&self.server_path)
     }
 }
 

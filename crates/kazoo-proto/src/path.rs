@@ -173,16 +173,32 @@ pub fn prepend_chroot(chroot: &str, path: &str) -> String {
 /// ```
 pub fn strip_chroot<'a>(chroot: &str, server_path: &'a str) -> Option<&'a str> {
     let chroot = chroot.trim_end_matches('/');
-    if chroot.is_empty() {
+    if !server_path.starts_with(chroot) {
+        return None;
+    }
+    strip_chroot_len(chroot.len(), server_path)
+}
+
+/// [`strip_chroot`] for a server path known to start with a chroot of `chroot_len` bytes
+/// (a path the client sent, coming back in a reply or an event): what follows it, `/` when
+/// nothing does, `None` when the path is shorter or does not continue with a `/`.
+///
+/// ```
+/// use kazoo_proto::path::strip_chroot_len;
+/// assert_eq!(strip_chroot_len(4, "/app/a"), Some("/a"));
+/// assert_eq!(strip_chroot_len(4, "/app"), Some("/"));
+/// assert_eq!(strip_chroot_len(4, "/apple"), None);
+/// assert_eq!(strip_chroot_len(4, "/ap"), None);
+/// assert_eq!(strip_chroot_len(0, "/x"), Some("/x"));
+/// ```
+pub fn strip_chroot_len(chroot_len: usize, server_path: &str) -> Option<&str> {
+    if chroot_len == 0 {
         return Some(server_path);
     }
-    let rest = server_path.strip_prefix(chroot)?;
-    if rest.is_empty() {
-        Some("/")
-    } else if rest.starts_with('/') {
-        Some(rest)
-    } else {
-        None
+    match server_path.get(chroot_len..)? {
+        "" => Some("/"),
+        rest if rest.starts_with('/') => Some(rest),
+        _ => None,
     }
 }
 

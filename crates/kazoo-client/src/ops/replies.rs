@@ -61,10 +61,9 @@ fn created_path(r: &mut Reader, chroot_len: usize) -> Result<String> {
     if chroot_len == 0 {
         return Ok(full);
     }
-    match full.get(chroot_len..) {
-        Some("") => Ok("/".to_owned()),
-        Some(rest) if rest.starts_with('/') => Ok(rest.to_owned()),
-        _ => Err(Error::Protocol(format!(
+    match kazoo_proto::path::strip_chroot_len(chroot_len, &full) {
+        Some(rest) => Ok(rest.to_owned()),
+        None => Err(Error::Protocol(format!(
             "created path {full:?} is outside the chroot"
         ))),
     }

@@ -815,15 +815,12 @@ impl<T, S> SessionCore<T, S> {
         self.phase = Phase::Idle;
     }
 
+    /// The chroot-relative form of a server path (unchanged when it is outside the chroot).
     fn strip_chroot(&self, path: &str) -> String {
-        match self.cfg.chroot.as_deref() {
-            Some(root) => match path.strip_prefix(root) {
-                Some("") => "/".to_owned(),
-                Some(rest) if rest.starts_with('/') => rest.to_owned(),
-                _ => path.to_owned(),
-            },
-            None => path.to_owned(),
-        }
+        let root = self.cfg.chroot.as_deref().unwrap_or("");
+        kazoo_proto::path::strip_chroot(root, path)
+            .unwrap_or(path)
+            .to_owned()
     }
 
     fn handle_frame(&mut self, now: Instant, frame: Bytes) -> Result<(), String> {
