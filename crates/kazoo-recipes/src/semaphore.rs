@@ -12,7 +12,7 @@ pub use blocking::{BlockingSemaphore, BlockingSemaphoreGuard};
 use crate::fencing::{FencingToken, Grant, GrantOptions, LostReason};
 use crate::lock::contender::{join, new_uuid, NodeCleanup};
 use crate::lock::delete::delete_confirmed;
-use crate::lock::wait::{is_transient, Waiter};
+use crate::lock::wait::{is_transient, CancelFlag, Waiter};
 use crate::lock::{Lock, LockError, LockOptions};
 use bytes::Bytes;
 use kazoo_client::{Client, CreateOptions, Error, Stat, WatcherType};
@@ -21,7 +21,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::runtime::Handle;
-use tokio::sync::watch;
 
 /// How long an interrupted wait waits for the removal of its watch.
 const UNWATCH_WAIT: Duration = Duration::from_secs(1);
@@ -111,7 +110,7 @@ struct Inner {
     guard_lock: Lock,
     acquiring: tokio::sync::Mutex<()>,
     held: Mutex<Option<Held>>,
-    cancel_tx: watch::Sender<bool>,
+    cancel: CancelFlag,
     checked: AtomicBool,
     generation: AtomicU64,
 }
@@ -161,7 +160,7 @@ impl Semaphore {
                 guard_lock,
                 acquiring: tokio::sync::Mutex::new(()),
                 held: Mutex::new(None),
-                cancel_tx: watch::channel(false).0,
+                cancel: CancelFlag::default(),
                 checked: AtomicBool::new(false),
                 generation: AtomicU64::new(0),
             }),
@@ -222,7 +221,7 @@ impl Semaphore {
     /// # }
     /// ```
     pub fn cancel(&self) {
-        self.inner.cancel_tx.send_replace(true);
+        self.inner.cancel.cancel();
     }
 
     /// Gives the lease back (kazoo's `release()`): `Ok(true)` if this object held one.
@@ -296,8 +295,8 @@ impl Inner {
         timeout: Option<Duration>,
     ) -> Result<Option<SemaphoreGuard>, LockError> {
         // kazoo resets its cancel flag at every acquire.
-        self.cancel_tx.send_replace(false);
-        let mut w = Waiter::new(&self.path, timeout, &self.cancel_tx);
+        self.cancel.reset();
+        let mut w = Waiter::new(&self.path, timeout, &self.cancel);
         let _serial = if blocking {
             w.run(self.acquiring.lock()).await?
         } else {

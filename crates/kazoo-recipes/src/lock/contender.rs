@@ -7,7 +7,7 @@
 use super::delete::{delete_confirmed, delete_until_gone};
 use super::guard::LockGuard;
 use super::names::{ordered, position, Matcher, Position};
-use super::wait::{is_transient, Waiter};
+use super::wait::{is_transient, CancelFlag, Waiter};
 use super::LockError;
 use crate::fencing::{Grant, GrantOptions, LostReason};
 use bytes::Bytes;
@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::runtime::Handle;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 
 /// How long a failed acquire waits for the deletion of its node before returning (the
 /// deletion carries on in the background after that).
@@ -56,10 +56,10 @@ pub(crate) struct Core {
     /// Serialises acquire calls on this object (kazoo's `_acquire_method_lock`).
     acquiring: tokio::sync::Mutex<()>,
     held: Mutex<Option<Held>>,
-    /// True while a grant is held; a second acquire waits for false.
-    held_tx: watch::Sender<bool>,
+    /// Woken when a grant is released: a second acquire on this object waits for it.
+    released: Notify,
     /// The cancel flag: set by `cancel`, consumed by the acquire that sees it.
-    pub(crate) cancel_tx: watch::Sender<bool>,
+    pub(crate) cancel: CancelFlag,
     generation: AtomicU64,
     /// The lock path is known to exist (kazoo's `assured_path`): acquires skip
     /// `ensure_path` until a `NoNode` says otherwise.
@@ -87,10 +87,21 @@ pub(crate) use kazoo_proto::path::join;
 /// thread's generator (seeded from the OS), not from a `getrandom` call per uuid: one system
 /// call less per lock acquire.
 pub(crate) fn new_uuid() -> String {
-    uuid::Builder::from_random_bytes(rand::random())
+    uuid_then("")
+}
+
+/// A new contender uuid followed by `suffix` (a lock node's prefix: uuid, then the node
+/// name), written into one exactly sized string without going through `format!`.
+fn uuid_then(suffix: &str) -> String {
+    let mut hex = [0u8; uuid::fmt::Simple::LENGTH];
+    let hex = uuid::Builder::from_random_bytes(rand::random())
         .into_uuid()
         .simple()
-        .to_string()
+        .encode_lower(&mut hex);
+    let mut s = String::with_capacity(hex.len() + suffix.len());
+    s.push_str(hex);
+    s.push_str(suffix);
+    s
 }
 
 impl Core {
@@ -116,8 +127,8 @@ impl Core {
             all: Matcher::new(all),
             acquiring: tokio::sync::Mutex::new(()),
             held: Mutex::new(None),
-            held_tx: watch::channel(false).0,
-            cancel_tx: watch::channel(false).0,
+            released: Notify::new(),
+            cancel: CancelFlag::default(),
             generation: AtomicU64::new(0),
             assured_path: AtomicBool::new(false),
         }
@@ -139,7 +150,7 @@ impl Core {
 
     /// Sets the cancel flag (kazoo's `cancel`).
     pub(crate) fn cancel(&self) {
-        self.cancel_tx.send_replace(true);
+        self.cancel.cancel();
     }
 
     /// kazoo's `acquire(blocking, timeout)`: `Ok(None)` when not acquired without waiting.
@@ -148,7 +159,7 @@ impl Core {
         blocking: bool,
         timeout: Option<Duration>,
     ) -> Result<Option<LockGuard>, LockError> {
-        let mut w = Waiter::new(&self.path, timeout, &self.cancel_tx);
+        let mut w = Waiter::new(&self.path, timeout, &self.cancel);
         let _serial = if blocking {
             w.run(self.acquiring.lock()).await?
         } else {
@@ -163,9 +174,17 @@ impl Core {
             if !blocking {
                 return Ok(None);
             }
-            let mut rx = self.held_tx.subscribe();
-            w.run(async move {
-                let _ = rx.wait_for(|held| !*held).await;
+            w.run(async {
+                loop {
+                    // Armed before `held` is read: a release in between is not missed.
+                    let released = self.released.notified();
+                    tokio::pin!(released);
+                    released.as_mut().enable();
+                    if !self.is_held() {
+                        break;
+                    }
+                    released.await;
+                }
             })
             .await?;
         }
@@ -173,7 +192,7 @@ impl Core {
         let mut attempt = Attempt {
             client: self.client.clone(),
             parent: self.path.clone(),
-            prefix: format!("{}{}", new_uuid(), self.node_name),
+            prefix: uuid_then(self.node_name),
             ephemeral: self.ephemeral,
             node: None,
             create_tried: false,
@@ -189,7 +208,6 @@ impl Core {
                     grant: grant.clone(),
                     generation,
                 });
-                self.held_tx.send_replace(true);
                 Ok(Some(LockGuard::new(self.clone(), generation, grant, rt)))
             }
             Ok(None) => {
@@ -395,7 +413,7 @@ impl Core {
             return Ok(false);
         };
         held.grant.end(LostReason::Released);
-        self.held_tx.send_replace(false);
+        self.released.notify_waiters();
         delete_confirmed(&self.client, held.node, self.ephemeral)
             .await
             .map(|()| true)
@@ -567,6 +585,18 @@ impl Drop for NodeCleanup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_prefix_is_a_uuid_then_the_node_name() {
+        let p = uuid_then("__lock__");
+        assert_eq!(p.len(), 32 + "__lock__".len());
+        assert!(p.ends_with("__lock__"), "{p}");
+        assert_eq!(
+            uuid::Uuid::parse_str(&p[..32]).unwrap().get_version_num(),
+            4
+        );
+        assert_eq!(p.capacity(), p.len(), "sized once");
+    }
 
     #[test]
     fn contender_uuids_are_version_4_lowercase_hex_and_distinct() {

@@ -3,8 +3,37 @@
 
 use super::LockError;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::Notify;
+
+/// A recipe object's cancel flag (kazoo's `cancel`): set by `cancel`, consumed by the acquire
+/// that sees it. A flag and a `Notify` rather than a `watch` channel: an acquire arms the
+/// wake-up for each of its waits, and a `watch` channel's registration and send go through
+/// its eight-way notifier, several thousand instructions per lock cycle (BENCHMARKS.md, W4).
+#[derive(Debug, Default)]
+pub(crate) struct CancelFlag {
+    set: AtomicBool,
+    wake: Notify,
+}
+
+impl CancelFlag {
+    /// Sets the flag and wakes the acquire waiting, if any.
+    pub(crate) fn cancel(&self) {
+        self.set.store(true, Ordering::SeqCst);
+        self.wake.notify_waiters();
+    }
+
+    /// Clears the flag (the semaphore forgets a cancel at the start of every acquire).
+    pub(crate) fn reset(&self) {
+        self.set.store(false, Ordering::SeqCst);
+    }
+
+    /// Clears the flag and says whether it was set.
+    fn take(&self) -> bool {
+        self.set.swap(false, Ordering::SeqCst)
+    }
+}
 
 /// The limits of one acquire call.
 #[derive(Debug)]
@@ -12,8 +41,7 @@ pub(crate) struct Waiter<'a> {
     path: &'a str,
     timeout: Option<Duration>,
     deadline: Option<Instant>,
-    cancel_tx: &'a watch::Sender<bool>,
-    cancel: watch::Receiver<bool>,
+    cancel: &'a CancelFlag,
     backoff: Duration,
 }
 
@@ -22,25 +50,23 @@ const BACKOFF_MAX: Duration = Duration::from_millis(500);
 
 impl<'a> Waiter<'a> {
     /// Limits for an acquire on `path` that gives up after `timeout` (none: waits forever)
-    /// and stops when `cancel_tx` is set.
+    /// and stops when `cancel` is set.
     pub(crate) fn new(
         path: &'a str,
         timeout: Option<Duration>,
-        cancel_tx: &'a watch::Sender<bool>,
+        cancel: &'a CancelFlag,
     ) -> Waiter<'a> {
         Waiter {
             path,
             timeout,
             deadline: timeout.map(|t| Instant::now() + t),
-            cancel_tx,
-            cancel: cancel_tx.subscribe(),
+            cancel,
             backoff: BACKOFF_START,
         }
     }
 
+    /// The error for a cancel that [`CancelFlag::take`] consumed (kazoo resets its flag too).
     fn cancelled(&self) -> LockError {
-        // A cancel is consumed by the acquire that sees it (kazoo resets its flag too).
-        self.cancel_tx.send_replace(false);
         LockError::Cancelled {
             path: self.path.to_owned(),
         }
@@ -55,7 +81,7 @@ impl<'a> Waiter<'a> {
 
     /// Fails if cancelled or past the deadline.
     pub(crate) fn check(&mut self) -> Result<(), LockError> {
-        if *self.cancel.borrow_and_update() {
+        if self.cancel.take() {
             return Err(self.cancelled());
         }
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -74,18 +100,24 @@ impl<'a> Waiter<'a> {
                 None => std::future::pending().await,
             }
         };
-        let mut cancel = self.cancel.clone();
-        // The borrow `wait_for` returns must end before `cancelled` writes the flag.
-        let cancelled = async move {
-            let _ = cancel.wait_for(|c| *c).await;
-        };
-        tokio::select! {
-            biased;
-            () = cancelled => Err(self.cancelled()),
-            _ = sleep => Err(self.timed_out()),
-            out = f => {
-                self.backoff = BACKOFF_START;
-                Ok(out)
+        tokio::pin!(sleep, f);
+        loop {
+            // Armed before the flag is read again: a cancel between the two is not missed.
+            let woken = self.cancel.wake.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if self.cancel.take() {
+                return Err(self.cancelled());
+            }
+            tokio::select! {
+                biased;
+                // Read the flag again: another acquire may have consumed this cancel.
+                () = &mut woken => continue,
+                _ = &mut sleep => return Err(self.timed_out()),
+                out = &mut f => {
+                    self.backoff = BACKOFF_START;
+                    return Ok(out);
+                }
             }
         }
     }
