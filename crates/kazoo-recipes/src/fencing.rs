@@ -25,7 +25,7 @@ use kazoo_client::{Transaction, WatcherType};
 use std::fmt;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 /// A fencing token: a number that grows with every grant of the same resource.
@@ -123,10 +123,14 @@ impl fmt::Display for LostReason {
 }
 
 /// The state shared by a trigger and its signals, readable from threads without a runtime.
+/// Async waiters wait on `wake`, threads on `cond`; the `watch` channel of
+/// [`LostSignal::receiver`] is only made when someone asks for it (a channel per grant, sent
+/// to at every release, cost a lock cycle several thousand instructions).
 #[derive(Debug, Default)]
 struct LostState {
     fired: Mutex<Fired>,
     cond: Condvar,
+    wake: Notify,
 }
 
 /// What the mutex of a [`LostState`] guards.
@@ -137,6 +141,11 @@ struct Fired {
     /// variable only when there are some (a notification is a system call even with no
     /// waiter, and a lock's every release fires its grant's signal).
     waiters: usize,
+    /// The channel of [`LostSignal::receiver`], once asked for, until the trigger is gone
+    /// (its receivers then see it closed, as they would a dropped sender's).
+    tx: Option<watch::Sender<Option<LostReason>>>,
+    /// Every clone of the trigger was dropped.
+    trigger_gone: bool,
 }
 
 impl LostState {
@@ -153,7 +162,6 @@ impl LostState {
 #[derive(Debug)]
 struct TriggerInner {
     state: Arc<LostState>,
-    tx: watch::Sender<Option<LostReason>>,
 }
 
 impl TriggerInner {
@@ -163,10 +171,14 @@ impl TriggerInner {
             return false;
         }
         f.reason = Some(reason);
-        self.tx.send_replace(Some(reason));
+        if let Some(tx) = &f.tx {
+            tx.send_replace(Some(reason));
+        }
         if f.waiters > 0 {
             self.state.cond.notify_all();
         }
+        drop(f);
+        self.state.wake.notify_waiters();
         true
     }
 }
@@ -175,6 +187,9 @@ impl Drop for TriggerInner {
     /// Nobody can fire the signal any more: the grant was dropped, which gives it up.
     fn drop(&mut self) {
         self.fire(LostReason::Released);
+        let mut f = self.state.lock();
+        f.trigger_gone = true;
+        f.tx = None;
     }
 }
 
@@ -209,7 +224,6 @@ impl LostTrigger {
     pub fn signal(&self) -> LostSignal {
         LostSignal {
             state: self.inner.state.clone(),
-            rx: self.inner.tx.subscribe(),
         }
     }
 }
@@ -228,7 +242,6 @@ pub fn lost_channel() -> (LostTrigger, LostSignal) {
     let trigger = LostTrigger {
         inner: Arc::new(TriggerInner {
             state: Arc::new(LostState::default()),
-            tx: watch::channel(None).0,
         }),
     };
     let signal = trigger.signal();
@@ -252,7 +265,6 @@ pub fn lost_channel() -> (LostTrigger, LostSignal) {
 #[derive(Debug, Clone)]
 pub struct LostSignal {
     state: Arc<LostState>,
-    rx: watch::Receiver<Option<LostReason>>,
 }
 
 impl LostSignal {
@@ -269,16 +281,18 @@ impl LostSignal {
     /// Waits until the signal fires and returns its reason (at once if it fired already).
     /// The future owns what it needs, so `signal.lost()` can be awaited or raced directly.
     pub fn lost(&self) -> impl std::future::Future<Output = LostReason> + Send + 'static {
-        let mut rx = self.rx.clone();
         let state = self.state.clone();
         async move {
-            let fired = rx.wait_for(Option::is_some).await.map(|r| *r);
-            // A closed channel: the trigger is gone, after firing `Released` at the latest.
-            fired
-                .ok()
-                .flatten()
-                .or(state.reason())
-                .unwrap_or(LostReason::Released)
+            loop {
+                // Armed before the reason is read: a firing in between is not missed.
+                let woken = state.wake.notified();
+                tokio::pin!(woken);
+                woken.as_mut().enable();
+                if let Some(reason) = state.reason() {
+                    return reason;
+                }
+                woken.await;
+            }
         }
     }
 
@@ -322,8 +336,17 @@ impl LostSignal {
     }
 
     /// The signal as a `tokio::sync::watch` receiver: `None` until it fires, then the reason.
+    /// The channel is made on the first call.
     pub fn receiver(&self) -> watch::Receiver<Option<LostReason>> {
-        self.rx.clone()
+        let mut f = self.state.lock();
+        if let Some(tx) = &f.tx {
+            return tx.subscribe();
+        }
+        let (tx, rx) = watch::channel(f.reason);
+        if !f.trigger_gone {
+            f.tx = Some(tx);
+        }
+        rx
     }
 }
 
@@ -855,6 +878,31 @@ mod tests {
         let t = std::thread::spawn(move || signal.wait_blocking(None));
         trigger.fire(LostReason::NodeDeleted);
         assert_eq!(t.join().ok().flatten(), Some(LostReason::NodeDeleted));
+    }
+
+    #[tokio::test]
+    async fn a_receiver_sees_the_firing_and_then_the_trigger_gone() {
+        let (trigger, signal) = lost_channel();
+        let mut rx = signal.receiver();
+        assert_eq!(*rx.borrow(), None);
+        let waiting = tokio::spawn(signal.lost());
+        trigger.fire(LostReason::NodeDeleted);
+        rx.changed().await.unwrap();
+        assert_eq!(*rx.borrow_and_update(), Some(LostReason::NodeDeleted));
+        assert_eq!(waiting.await.unwrap(), LostReason::NodeDeleted);
+        drop(trigger);
+        assert!(rx.changed().await.is_err(), "closed with the trigger");
+        assert_eq!(*rx.borrow(), Some(LostReason::NodeDeleted));
+    }
+
+    #[tokio::test]
+    async fn a_receiver_made_after_the_trigger_is_gone_is_closed_with_the_reason() {
+        let (trigger, signal) = lost_channel();
+        drop(trigger);
+        let mut rx = signal.receiver();
+        assert_eq!(*rx.borrow(), Some(LostReason::Released));
+        assert!(rx.changed().await.is_err());
+        assert_eq!(signal.lost().await, LostReason::Released);
     }
 
     #[test]
