@@ -16,6 +16,7 @@ use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
 use crate::session::{RawReply, Request};
 use bytes::{Bytes, BytesMut};
 use kazoo_proto::{OpCode, Response};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -194,6 +195,65 @@ impl ErrPath {
     }
 }
 
+/// Frames up to this size are cut from the calling thread's [`ARENA`].
+const ARENA_FRAME_MAX: usize = 1024;
+
+/// The size of an arena chunk.
+const ARENA_CHUNK: usize = 8 * 1024;
+
+/// A thread's frame arena (see [`ARENA`]).
+struct Arena {
+    /// Where a frame is encoded (plain vector writes), then copied into `chunk` in one go.
+    scratch: Vec<u8>,
+    /// The chunk frames are cut from.
+    chunk: BytesMut,
+}
+
+thread_local! {
+    /// The calling thread's frame arena: a small frame is encoded into a reused vector, then
+    /// copied to the end of a shared chunk and split off as `Bytes` that share it (a
+    /// reference count each) instead of taking an allocation of its own. The I/O task drops
+    /// a frame once it is copied into its write buffer, and a chunk whose frames are all
+    /// dropped is reused in place; one still shared (frames queued while disconnected) is
+    /// left to them and a new one started. A thread keeps at most one chunk and one
+    /// [`ARENA_FRAME_MAX`]-byte vector of its own.
+    static ARENA: RefCell<Arena> = RefCell::new(Arena {
+        scratch: Vec::with_capacity(ARENA_FRAME_MAX),
+        chunk: BytesMut::with_capacity(ARENA_CHUNK),
+    });
+}
+
+/// A frame of about `size` bytes written by `write`: cut from the thread's [`ARENA`] when
+/// small, in an exactly sized allocation of its own otherwise.
+fn frame_of(size: usize, write: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<Bytes> {
+    let mut write = Some(write);
+    if size <= ARENA_FRAME_MAX {
+        // The arena is gone only while the thread exits, and nothing borrows it across
+        // `write`: either way the frame then takes the allocating path below.
+        let cut = ARENA.try_with(|arena| {
+            let mut a = arena.try_borrow_mut().ok()?;
+            let write = write.take()?;
+            let Arena { scratch, chunk } = &mut *a;
+            scratch.clear();
+            Some(write(scratch).map(|()| {
+                chunk.reserve(scratch.len());
+                chunk.extend_from_slice(scratch);
+                chunk.split().freeze()
+            }))
+        });
+        if let Ok(Some(frame)) = cut {
+            return frame;
+        }
+    }
+    let write = write
+        .take()
+        .ok_or_else(|| Error::Protocol("frame encoder used twice".into()))?;
+    // Exactly sized, so it becomes `Bytes` without a copy or a second allocation.
+    let mut frame = Vec::with_capacity(size);
+    write(&mut frame)?;
+    Ok(frame.into())
+}
+
 /// Writes the length prefix of a frame built with [`Client::path_frame`].
 fn seal(frame: &mut [u8]) -> Result<()> {
     let len = i32::try_from(frame.len() - 4)
@@ -221,15 +281,8 @@ impl Client {
         watch: Option<WatchSpec>,
         body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Call {
-        let frame = self
-            .path_frame(op, path, sequential, extra)
-            .and_then(|mut f| {
-                body(&mut f)?;
-                seal(&mut f)?;
-                Ok(f)
-            });
-        match frame {
-            Ok(f) => self.send_frame(op, f.into(), Some(path), watch),
+        match self.path_frame(op, path, sequential, extra, body) {
+            Ok(f) => self.send_frame(op, f, Some(path), watch),
             Err(e) => Call::failed(op, e),
         }
     }
@@ -245,16 +298,19 @@ impl Client {
         Ok(())
     }
 
-    /// Starts the frame of a request whose body begins with a path: length prefix (filled in
-    /// by [`seal`]), header with a placeholder xid, the chroot-prefixed path. The path is
-    /// validated first; `extra` is the size of the rest of the body, reserved now.
+    /// The frame of a request whose body begins with a path: length prefix (filled in by
+    /// [`seal`]), header with a placeholder xid, the chroot-prefixed path, then what `body`
+    /// appends (`extra` bytes, reserved up front). The path is validated first. A small
+    /// frame is cut from the calling thread's arena ([`ARENA`]), a large one gets its own
+    /// allocation.
     fn path_frame(
         &self,
         op: OpCode,
         path: &str,
         sequential: bool,
         extra: usize,
-    ) -> Result<Vec<u8>> {
+        body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<Bytes> {
         kazoo_proto::validate_path(path, sequential).map_err(|e| Error::InvalidPath {
             path: path.to_owned(),
             reason: e.to_string(),
@@ -266,16 +322,19 @@ impl Client {
             path
         };
         let path_len = root.len() + tail.len();
-        // A plain vector (exactly sized, so it becomes `Bytes` without a copy or a second
-        // allocation) and one header write: cheaper per request than `BytesMut`'s `put_*`.
-        let mut frame = Vec::with_capacity(16 + path_len + extra);
-        let mut head = [0u8; 16];
-        head[8..12].copy_from_slice(&op.code().to_be_bytes());
-        head[12..16].copy_from_slice(&(path_len as i32).to_be_bytes());
-        frame.extend_from_slice(&head);
-        frame.extend_from_slice(root.as_bytes());
-        frame.extend_from_slice(tail.as_bytes());
-        Ok(frame)
+        let size = 16 + path_len + extra;
+        // One header write, then the path and the body.
+        let write = |f: &mut Vec<u8>| -> Result<()> {
+            let mut head = [0u8; 16];
+            head[8..12].copy_from_slice(&op.code().to_be_bytes());
+            head[12..16].copy_from_slice(&(path_len as i32).to_be_bytes());
+            f.extend_from_slice(&head);
+            f.extend_from_slice(root.as_bytes());
+            f.extend_from_slice(tail.as_bytes());
+            body(f)?;
+            seal(f)
+        };
+        frame_of(size, write)
     }
 
     /// Encodes `req` and hands it to the I/O task now; the returned [`Call`] waits for the
@@ -371,6 +430,58 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bytes(n: usize, b: u8) -> impl FnOnce(&mut Vec<u8>) -> Result<()> {
+        move |f: &mut Vec<u8>| {
+            f.extend(std::iter::repeat(b).take(n));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn small_frames_share_a_chunk_that_is_reused_once_they_are_dropped() {
+        let a = frame_of(40, bytes(40, 1)).unwrap();
+        let b = frame_of(30, bytes(30, 2)).unwrap();
+        assert_eq!(&a[..], &[1u8; 40][..]);
+        assert_eq!(&b[..], &[2u8; 30][..]);
+        // Cut one after the other from the same chunk.
+        assert_eq!(a.as_ptr().wrapping_add(40), b.as_ptr());
+        let first = a.as_ptr();
+        drop((a, b));
+        // Frames dropped as soon as they are cut (as the I/O task does): once the chunk is
+        // full, the next frame starts it again instead of allocating a new one.
+        let mut rewound = false;
+        for i in 0..2 * ARENA_CHUNK / 100 {
+            let f = frame_of(100, bytes(100, i as u8)).unwrap();
+            assert_eq!(&f[..], &[i as u8; 100][..]);
+            rewound |= f.as_ptr() == first;
+        }
+        assert!(rewound, "the chunk was not reused");
+        // A frame still alive keeps its bytes whatever is cut after it.
+        let kept = frame_of(50, bytes(50, 5)).unwrap();
+        for _ in 0..2 * ARENA_CHUNK / 100 {
+            drop(frame_of(100, bytes(100, 6)).unwrap());
+        }
+        assert_eq!(&kept[..], &[5u8; 50][..]);
+    }
+
+    #[test]
+    fn large_frames_and_failed_encodings_leave_the_arena_as_it_was() {
+        let big = frame_of(ARENA_FRAME_MAX + 1, bytes(ARENA_FRAME_MAX + 1, 7)).unwrap();
+        assert_eq!(big.len(), ARENA_FRAME_MAX + 1);
+        assert!(big.iter().all(|&x| x == 7));
+        let failed = frame_of(8, |f: &mut Vec<u8>| {
+            f.extend_from_slice(b"partial");
+            Err(Error::Protocol("no".into()))
+        });
+        assert!(failed.is_err());
+        let next = frame_of(3, bytes(3, 9)).unwrap();
+        assert_eq!(
+            &next[..],
+            &[9u8; 3][..],
+            "nothing of the failed frame is left"
+        );
+    }
 
     #[test]
     fn error_paths_keep_short_and_long_paths() {
