@@ -79,32 +79,45 @@ async fn real_session_expiry_through_a_blackholing_proxy() {
     observer.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fault_standalone_restart_keeps_persistent_recursive_watches() {
-    common::init_tracing();
-    let mut server = blocking(ZkServer::start).await.unwrap();
+/// A standalone server and a client of it with a 10 s session.
+async fn standalone_with_client() -> (ZkServer, Client) {
+    let server = blocking(ZkServer::start).await.unwrap();
     let zk = Client::builder(&server.connect_string())
         .session_timeout(Duration::from_secs(10))
         .connect()
         .await
         .unwrap();
+    (server, zk)
+}
+
+/// Restarts the server, waits until `zk` is connected again, checks that its session
+/// survived, and returns the server with a second client of it.
+async fn restart_keeping_the_session(server: ZkServer, zk: &Client) -> (ZkServer, Client) {
     let session = zk.session_id();
-    zk.ensure_path("/r").await.unwrap();
-    let mut tree = zk
-        .add_watch("/r", AddWatchMode::PersistentRecursive)
-        .await
-        .unwrap();
-    let (_, _, one_shot) = zk.get_w("/r").await.unwrap();
     let mut states = zk.subscribe_state();
     let server = blocking(move || {
+        let mut server = server;
         server.restart().unwrap();
         server
     })
     .await;
     wait_kazoo(&mut states, KazooState::Connected, T).await;
     assert_eq!(zk.session_id(), session, "same session after the restart");
-
     let other = Client::connect(&server.connect_string()).await.unwrap();
+    (server, other)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_standalone_restart_keeps_persistent_recursive_watches() {
+    common::init_tracing();
+    let (server, zk) = standalone_with_client().await;
+    zk.ensure_path("/r").await.unwrap();
+    let mut tree = zk
+        .add_watch("/r", AddWatchMode::PersistentRecursive)
+        .await
+        .unwrap();
+    let (_, _, one_shot) = zk.get_w("/r").await.unwrap();
+    let (_server, other) = restart_keeping_the_session(server, &zk).await;
     other
         .create("/r/a", Bytes::new(), &CreateOptions::new())
         .await
@@ -131,28 +144,13 @@ async fn fault_standalone_restart_keeps_persistent_recursive_watches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_standalone_restart_keeps_one_shot_watches_of_every_kind() {
     common::init_tracing();
-    let mut server = blocking(ZkServer::start).await.unwrap();
-    let zk = Client::builder(&server.connect_string())
-        .session_timeout(Duration::from_secs(10))
-        .connect()
-        .await
-        .unwrap();
-    let session = zk.session_id();
+    let (server, zk) = standalone_with_client().await;
     zk.ensure_path("/o").await.unwrap();
     let (_, _, data) = zk.get_w("/o").await.unwrap();
     let (_, children) = zk.get_children_w("/o").await.unwrap();
     let (stat, exist) = zk.exists_w("/o/missing").await.unwrap();
     assert!(stat.is_none());
-    let mut states = zk.subscribe_state();
-    let server = blocking(move || {
-        server.restart().unwrap();
-        server
-    })
-    .await;
-    wait_kazoo(&mut states, KazooState::Connected, T).await;
-    assert_eq!(zk.session_id(), session, "same session after the restart");
-
-    let other = Client::connect(&server.connect_string()).await.unwrap();
+    let (_server, other) = restart_keeping_the_session(server, &zk).await;
     other
         .create("/o/missing", Bytes::new(), &CreateOptions::new())
         .await

@@ -373,35 +373,19 @@ fn auth_failure_is_terminal() {
 
 #[test]
 fn watches_are_replayed_with_set_watches2_in_chunks() {
-    let t0 = Instant::now();
-    let mut c = connected(t0);
     // Enough persistent-recursive watches to need more than one 128 KiB packet.
     let n = 3000;
-    for i in 0..n {
-        let kind = if i == 0 {
-            WatchKind::Data
-        } else {
-            WatchKind::PersistentRecursive
-        };
-        let reg = WatchRegistration {
-            kind,
-            path: format!("/app/{i:0>60}").into(),
-            watcher: WatcherId(i as u64),
-            sink: None,
-        };
-        c.submit(t0, request(OpCode::AddWatch, i, Some(reg)));
-    }
-    let _ = sent(&mut c);
-    for x in 1..=n as i32 {
-        c.handle_read(t0, &mut reply(x, 100, 0, &[]));
-    }
-    c.handle_transport_lost(t0, "test");
-    c.handle_connecting(t0);
-    c.handle_transport_connected(t0);
-    let _ = sent(&mut c);
-    c.handle_read(t0, &mut connect_response(9000, 0x55, false));
-    let mut bytes = sent(&mut c);
-    let frames = frames_of(&mut bytes);
+    let regs = (0..n)
+        .map(|i| {
+            let kind = if i == 0 {
+                WatchKind::Data
+            } else {
+                WatchKind::PersistentRecursive
+            };
+            (kind, format!("/app/{i:0>60}"))
+        })
+        .collect();
+    let frames = replayed(regs);
     assert!(frames.len() >= 2, "{} frames", frames.len());
     let mut total = 0;
     for f in &frames {
@@ -415,7 +399,7 @@ fn watches_are_replayed_with_set_watches2_in_chunks() {
         }
         assert_eq!(r.remaining(), 0);
     }
-    assert_eq!(total, n as usize);
+    assert_eq!(total, n);
 }
 
 /// Replays `regs` after a reconnect and returns the SetWatches frames sent.
