@@ -19,6 +19,7 @@
 //! Other recipes build their grants with [`Grant::monitor`], or use [`lost_channel`] when a
 //! lost signal is all they need.
 
+use crate::lock::wait::until;
 use kazoo_client::{Client, Error, EventType, KazooState, KeeperState, SessionState, Stat};
 use kazoo_client::{StateChange, Watch};
 use kazoo_client::{Transaction, WatcherType};
@@ -283,16 +284,9 @@ impl LostSignal {
     pub fn lost(&self) -> impl std::future::Future<Output = LostReason> + Send + 'static {
         let state = self.state.clone();
         async move {
-            loop {
-                // Armed before the reason is read: a firing in between is not missed.
-                let woken = state.wake.notified();
-                tokio::pin!(woken);
-                woken.as_mut().enable();
-                if let Some(reason) = state.reason() {
-                    return reason;
-                }
-                woken.await;
-            }
+            until(&state.wake, || state.reason().is_some()).await;
+            // Set once, never cleared.
+            state.reason().unwrap_or(LostReason::Released)
         }
     }
 

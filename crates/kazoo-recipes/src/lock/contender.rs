@@ -7,7 +7,7 @@
 use super::delete::{delete_confirmed, delete_until_gone};
 use super::guard::LockGuard;
 use super::names::{ordered, position, Matcher, Position};
-use super::wait::{is_transient, CancelFlag, Waiter};
+use super::wait::{is_transient, until, CancelFlag, Waiter};
 use super::LockError;
 use crate::fencing::{Grant, GrantOptions, LostReason};
 use bytes::Bytes;
@@ -174,19 +174,7 @@ impl Core {
             if !blocking {
                 return Ok(None);
             }
-            w.run(async {
-                loop {
-                    // Armed before `held` is read: a release in between is not missed.
-                    let released = self.released.notified();
-                    tokio::pin!(released);
-                    released.as_mut().enable();
-                    if !self.is_held() {
-                        break;
-                    }
-                    released.await;
-                }
-            })
-            .await?;
+            w.run(until(&self.released, || !self.is_held())).await?;
         }
         let rt = Handle::current();
         let mut attempt = Attempt {

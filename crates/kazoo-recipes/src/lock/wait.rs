@@ -35,6 +35,21 @@ impl CancelFlag {
     }
 }
 
+/// Waits until `done` holds, re-checked each time `wake` is notified (`notify_waiters`
+/// after the state `done` reads changed). The wake-up is armed before each check, so a
+/// change between the check and the wait is not missed.
+pub(crate) async fn until(wake: &Notify, done: impl Fn() -> bool) {
+    loop {
+        let woken = wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if done() {
+            return;
+        }
+        woken.await;
+    }
+}
+
 /// The limits of one acquire call.
 #[derive(Debug)]
 pub(crate) struct Waiter<'a> {
