@@ -309,6 +309,18 @@ impl FrameBuf {
         &self.buf[range.0..range.1]
     }
 
+    /// The header of the next buffered reply that is not a notification or ping, without
+    /// reading (those are skipped).
+    pub fn next_reply(&mut self) -> io::Result<Option<ReplyHeader>> {
+        while let Some(r) = self.next()? {
+            let h = ReplyHeader::decode(self.body(r)).ok_or_else(|| bad("short reply"))?;
+            if h.xid >= 0 {
+                return Ok(Some(h));
+            }
+        }
+        Ok(None)
+    }
+
     /// Room for the next read (made by moving what is left to the front when needed).
     pub fn spare(&mut self) -> &mut [u8] {
         if self.start == self.end {
@@ -385,32 +397,27 @@ impl RawConn {
     /// Reads the next reply that is not a notification or ping and returns its header.
     pub fn read_reply(&mut self) -> io::Result<ReplyHeader> {
         loop {
-            let r = self.next_frame()?;
-            let h = ReplyHeader::decode(self.frames.body(r)).ok_or_else(|| bad("short reply"))?;
-            if h.xid >= 0 {
+            if let Some(h) = self.frames.next_reply()? {
                 return Ok(h);
             }
+            self.fill()?;
         }
     }
 
     /// Parses the next frame out of the buffer, reading more when needed; returns its body range.
     fn next_frame(&mut self) -> io::Result<(usize, usize)> {
         loop {
-            if let Some(f) = self.buffered_frame()? {
+            if let Some(f) = self.frames.next()? {
                 return Ok(f);
             }
             self.fill()?;
         }
     }
 
-    /// The body range of the next complete frame already in the buffer, without reading.
-    pub fn buffered_frame(&mut self) -> io::Result<Option<(usize, usize)>> {
-        self.frames.next()
-    }
-
-    /// The bytes of a range returned by [`RawConn::buffered_frame`].
-    pub fn body(&self, range: (usize, usize)) -> &[u8] {
-        self.frames.body(range)
+    /// The header of the next buffered reply that is not a notification or ping, without
+    /// reading.
+    pub fn buffered_reply(&mut self) -> io::Result<Option<ReplyHeader>> {
+        self.frames.next_reply()
     }
 
     /// Blocks until more bytes arrive.

@@ -22,14 +22,13 @@ pub fn run(spec: &RunSpec) -> Result<Outcome> {
     let mut conn = RawConn::connect(spec.addr.parse()?, 10_000)?;
     let (warm, stop) = phases(spec);
     sleep_until_ns(spec.start_at_ns);
-    let mut xid = 1i32;
     let out = match spec.workload {
         Workload::W1 => {
-            let mut frames = w1_frames(spec);
+            let mut frames = W1Frames::new(spec);
             if let Some(w) = warm {
-                sequential(&mut conn, &mut frames, &mut xid, w, false)?;
+                sequential(&mut conn, &mut frames, w, false)?;
             }
-            sequential(&mut conn, &mut frames, &mut xid, stop, true)?
+            sequential(&mut conn, &mut frames, stop, true)?
         }
         Workload::W2 | Workload::W3 => {
             let frame = if spec.workload == Workload::W2 {
@@ -42,6 +41,7 @@ pub fn run(spec: &RunSpec) -> Result<Outcome> {
                     1,
                 )
             };
+            let mut xid = 1i32;
             if let Some(w) = warm {
                 pipelined(&mut conn, &frame, spec.inflight, &mut xid, w)?;
             }
@@ -53,15 +53,26 @@ pub fn run(spec: &RunSpec) -> Result<Outcome> {
     Ok(out)
 }
 
-/// W1's pre-encoded create, get, set and delete of the run's node (xids patched per send).
-fn w1_frames(spec: &RunSpec) -> [Vec<u8>; 4] {
-    let path = format!("{}/w1-{}", spec.prefix, spec.run_id);
-    [
-        wire::create(0, &path, DATA, 0),
-        wire::get_data(0, &path, false),
-        wire::set_data(0, &path, DATA),
-        wire::delete(0, &path),
-    ]
+/// W1's pre-encoded create, get, set and delete of the run's node, and the xid the next one
+/// is sent with (patched in per send); kept across the warm-up and the measured phase.
+struct W1Frames {
+    frames: [Vec<u8>; 4],
+    xid: i32,
+}
+
+impl W1Frames {
+    fn new(spec: &RunSpec) -> W1Frames {
+        let path = format!("{}/w1-{}", spec.prefix, spec.run_id);
+        W1Frames {
+            frames: [
+                wire::create(0, &path, DATA, 0),
+                wire::get_data(0, &path, false),
+                wire::set_data(0, &path, DATA),
+                wire::delete(0, &path),
+            ],
+            xid: 1,
+        }
+    }
 }
 
 /// Runs the async floor's W1 against `spec.addr` (the handshake is done blocking, before the
@@ -74,7 +85,7 @@ pub fn run_async(spec: &RunSpec) -> Result<Outcome> {
     let std_stream = conn.into_stream()?;
     std_stream.set_nonblocking(true)?;
     let (warm, stop) = phases(spec);
-    let mut frames = w1_frames(spec);
+    let mut frames = W1Frames::new(spec);
     let start_at = spec.start_at_ns;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -86,12 +97,11 @@ pub fn run_async(spec: &RunSpec) -> Result<Outcome> {
                 stream: tokio::net::TcpStream::from_std(std_stream)?,
                 frames: FrameBuf::new(1 << 16),
             };
-            let mut xid = 1i32;
             sleep_until_ns(start_at);
             if let Some(w) = warm {
-                async_sequential(&mut conn, &mut frames, &mut xid, w, false).await?;
+                async_sequential(&mut conn, &mut frames, w, false).await?;
             }
-            async_sequential(&mut conn, &mut frames, &mut xid, stop, true).await
+            async_sequential(&mut conn, &mut frames, stop, true).await
         })
         .await
         .map_err(|e| anyhow::anyhow!("async floor task failed: {e}"))?
@@ -109,13 +119,8 @@ impl AsyncConn {
     async fn read_reply(&mut self) -> Result<ReplyHeader> {
         use tokio::io::AsyncReadExt;
         loop {
-            while let Some(range) = self.frames.next()? {
-                let Some(h) = ReplyHeader::decode(self.frames.body(range)) else {
-                    bail!("short reply");
-                };
-                if h.xid >= 0 {
-                    return Ok(h);
-                }
+            if let Some(h) = self.frames.next_reply()? {
+                return Ok(h);
             }
             let n = self.stream.read(self.frames.spare()).await?;
             self.frames.filled(n)?;
@@ -123,9 +128,14 @@ impl AsyncConn {
     }
 }
 
-/// W1's bookkeeping, shared by the blocking and the async floor: the stop condition, the
-/// per-op latency samples and the counts.
-struct W1Run {
+/// One W1 phase, shared by the blocking and the async floor: which request goes next (with
+/// its xid), the stop condition, the per-op latency samples and the counts. A floor's loop is
+/// then: send what [`W1Run::next`] gives, pass the reply to [`W1Run::answered`].
+struct W1Run<'a> {
+    frames: &'a mut W1Frames,
+    /// The op of the round in flight (0–3); 4 between rounds.
+    op: usize,
+    sent_at: Instant,
     lat: [Samples; 4],
     gate: Gate,
     record: bool,
@@ -134,9 +144,12 @@ struct W1Run {
     ops: u64,
 }
 
-impl W1Run {
-    fn new(stop: Stop, record: bool) -> W1Run {
+impl<'a> W1Run<'a> {
+    fn new(frames: &'a mut W1Frames, stop: Stop, record: bool) -> W1Run<'a> {
         W1Run {
+            frames,
+            op: 4,
+            sent_at: Instant::now(),
             lat: [(); 4].map(|_| Samples::with_capacity(if record { 1 << 20 } else { 0 })),
             // One admission per create-get-set-delete round.
             gate: Gate::new(match stop {
@@ -150,17 +163,32 @@ impl W1Run {
         }
     }
 
-    /// Whether another round may start.
-    fn admit(&mut self) -> bool {
-        self.gate.admit()
+    /// The next request to send, its xid patched and its clock started; `None` when the
+    /// phase is over.
+    fn next(&mut self) -> Option<&[u8]> {
+        if self.op == 4 {
+            if !self.gate.admit() {
+                return None;
+            }
+            self.op = 0;
+        }
+        let frame = &mut self.frames.frames[self.op];
+        patch_xid(frame, self.frames.xid);
+        self.sent_at = Instant::now();
+        Some(frame)
     }
 
-    /// Op `i` of the round, started at `t`, is answered.
-    fn done(&mut self, i: usize, t: Instant) {
+    /// The reply to the request [`W1Run::next`] gave last (the connections skip
+    /// notifications and pings; anything else must be its answer).
+    fn answered(&mut self, h: ReplyHeader) -> Result<()> {
+        expect(h, self.frames.xid)?;
         if self.record {
-            self.lat[i].push(t.elapsed());
+            self.lat[self.op].push(self.sent_at.elapsed());
         }
+        self.frames.xid += 1;
+        self.op += 1;
         self.ops += 1;
+        Ok(())
     }
 
     fn finish(self) -> Outcome {
@@ -170,55 +198,39 @@ impl W1Run {
 
 async fn async_sequential(
     conn: &mut AsyncConn,
-    frames: &mut [Vec<u8>; 4],
-    xid: &mut i32,
+    frames: &mut W1Frames,
     stop: Stop,
     record: bool,
 ) -> Result<Outcome> {
     use tokio::io::AsyncWriteExt;
-    let mut run = W1Run::new(stop, record);
-    while run.admit() {
-        for (i, frame) in frames.iter_mut().enumerate() {
-            let t = Instant::now();
-            patch_xid(frame, *xid);
-            conn.stream.write_all(frame).await?;
-            // Notifications and pings are skipped by `read_reply`; anything else must be ours.
-            expect(Some(conn.read_reply().await?), *xid)?;
-            run.done(i, t);
-            *xid += 1;
-        }
+    let mut run = W1Run::new(frames, stop, record);
+    while let Some(frame) = run.next() {
+        conn.stream.write_all(frame).await?;
+        run.answered(conn.read_reply().await?)?;
     }
     Ok(run.finish())
-}
-
-fn expect(h: Option<ReplyHeader>, xid: i32) -> Result<()> {
-    match h {
-        Some(h) if h.xid == xid => Ok(()),
-        Some(h) if h.xid < 0 => Ok(()),
-        other => bail!("reply {other:?} does not answer xid {xid}"),
-    }
 }
 
 fn sequential(
     conn: &mut RawConn,
-    frames: &mut [Vec<u8>; 4],
-    xid: &mut i32,
+    frames: &mut W1Frames,
     stop: Stop,
     record: bool,
 ) -> Result<Outcome> {
-    let mut run = W1Run::new(stop, record);
-    while run.admit() {
-        for (i, frame) in frames.iter_mut().enumerate() {
-            let t = Instant::now();
-            patch_xid(frame, *xid);
-            conn.send(frame)?;
-            // Notifications and pings are skipped by `read_reply`; anything else must be ours.
-            expect(Some(conn.read_reply()?), *xid)?;
-            run.done(i, t);
-            *xid += 1;
-        }
+    let mut run = W1Run::new(frames, stop, record);
+    while let Some(frame) = run.next() {
+        conn.send(frame)?;
+        run.answered(conn.read_reply()?)?;
     }
     Ok(run.finish())
+}
+
+/// `h` answers `xid`.
+fn expect(h: ReplyHeader, xid: i32) -> Result<()> {
+    if h.xid != xid {
+        bail!("reply {h:?} does not answer xid {xid}");
+    }
+    Ok(())
 }
 
 /// A W1 outcome from per-op latency samples (create, get, set, delete).
@@ -269,11 +281,7 @@ fn pipelined(
             out_buf.clear();
         }
         conn.fill()?;
-        while let Some(range) = conn.buffered_frame()? {
-            let h = ReplyHeader::decode(conn.body(range));
-            if h.is_some_and(|h| h.xid < 0) {
-                continue;
-            }
+        while let Some(h) = conn.buffered_reply()? {
             expect(h, *xid)?;
             *xid += 1;
             done += 1;
