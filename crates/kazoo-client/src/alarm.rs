@@ -22,7 +22,11 @@ use std::time::Instant;
 /// One I/O task's deadline, fired by the shared timer thread (or, without one, by a tokio
 /// timer of its own).
 #[derive(Debug)]
-pub(crate) struct Alarm(Kind);
+pub(crate) struct Alarm {
+    kind: Kind,
+    /// The deadline armed (`None`: disarmed, or fired).
+    at: Option<Instant>,
+}
 
 #[derive(Debug)]
 enum Kind {
@@ -32,7 +36,6 @@ enum Kind {
     },
     Tokio {
         sleep: Pin<Box<tokio::time::Sleep>>,
-        armed: bool,
     },
 }
 
@@ -132,22 +135,41 @@ impl Alarm {
 
     /// A disarmed alarm fired by `thread`, or by a tokio timer without one.
     fn on(thread: Option<&'static Shared>) -> Alarm {
-        match thread {
+        let kind = match thread {
             Some(thread) => {
                 let slot = Arc::new(Mutex::new(Slot::default()));
                 lock(&thread.registry).slots.push(Arc::downgrade(&slot));
-                Alarm(Kind::Thread { slot, thread })
+                Kind::Thread { slot, thread }
             }
-            None => Alarm(Kind::Tokio {
+            None => Kind::Tokio {
                 sleep: Box::pin(tokio::time::sleep_until(tokio::time::Instant::now())),
-                armed: false,
-            }),
+            },
+        };
+        Alarm { kind, at: None }
+    }
+
+    /// Whether a deadline is armed (and has not fired yet).
+    pub(crate) fn is_armed(&self) -> bool {
+        self.at.is_some()
+    }
+
+    /// Makes the alarm fire no later than `deadline` (`None`: not at all), lazily: a later
+    /// deadline than the one armed leaves it (every request and reply moves an I/O task's
+    /// ping and read deadlines later, and nothing needs to know that; an alarm that fires
+    /// early only makes the task check its clocks and arm it again). An earlier one moves it
+    /// at once.
+    pub(crate) fn no_later_than(&mut self, deadline: Option<Instant>) {
+        match (deadline, self.at) {
+            (Some(d), Some(armed)) if d >= armed => {}
+            (None, None) => {}
+            (d, _) => self.set(d),
         }
     }
 
     /// Arms the alarm at `at` (replacing what was set), or disarms it.
     pub(crate) fn set(&mut self, at: Option<Instant>) {
-        match &mut self.0 {
+        self.at = at;
+        match &mut self.kind {
             Kind::Thread { slot, thread } => {
                 {
                     let mut s = lock(slot);
@@ -163,8 +185,7 @@ impl Alarm {
                     thread.changed.notify_one();
                 }
             }
-            Kind::Tokio { sleep, armed } => {
-                *armed = at.is_some();
+            Kind::Tokio { sleep } => {
                 if let Some(at) = at {
                     sleep.as_mut().reset(tokio::time::Instant::from_std(at));
                 }
@@ -174,27 +195,27 @@ impl Alarm {
 
     /// Ready once the armed deadline has passed (the alarm is then disarmed).
     pub(crate) fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        match &mut self.0 {
+        let fired = match &mut self.kind {
             Kind::Thread { slot, .. } => {
                 let mut s = lock(slot);
                 if s.fired {
                     s.fired = false;
-                    return Poll::Ready(());
+                    true
+                } else {
+                    match &s.waker {
+                        Some(w) if w.will_wake(cx.waker()) => {}
+                        _ => s.waker = Some(cx.waker().clone()),
+                    }
+                    false
                 }
-                match &s.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    _ => s.waker = Some(cx.waker().clone()),
-                }
-                Poll::Pending
             }
-            Kind::Tokio { sleep, armed } => {
-                if *armed && sleep.as_mut().poll(cx).is_ready() {
-                    *armed = false;
-                    return Poll::Ready(());
-                }
-                Poll::Pending
-            }
+            Kind::Tokio { sleep } => self.at.is_some() && sleep.as_mut().poll(cx).is_ready(),
+        };
+        if fired {
+            self.at = None;
+            return Poll::Ready(());
         }
+        Poll::Pending
     }
 }
 
@@ -226,6 +247,7 @@ mod tests {
         a.set(Some(start + Duration::from_millis(50)));
         fired(&mut a).await;
         assert!(start.elapsed() >= Duration::from_millis(50));
+        assert!(!a.is_armed(), "disarmed once fired");
     }
 
     #[tokio::test]
@@ -248,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn without_the_thread_a_tokio_timer_fires_it() {
         let mut a = Alarm::on(None);
-        assert!(matches!(a.0, Kind::Tokio { .. }));
+        assert!(matches!(a.kind, Kind::Tokio { .. }));
         // Disarmed: nothing fires, although the fallback timer's own deadline has passed.
         assert!(!has_fired(&mut a));
         let start = Instant::now();
@@ -256,6 +278,24 @@ mod tests {
         fired(&mut a).await;
         assert!(start.elapsed() >= Duration::from_millis(29));
         assert!(!has_fired(&mut a), "fires once per arming");
+    }
+
+    #[tokio::test]
+    async fn later_deadlines_leave_the_alarm_and_earlier_ones_move_it() {
+        let mut a = Alarm::on(None);
+        let t = Instant::now() + Duration::from_secs(60);
+        a.no_later_than(Some(t));
+        assert_eq!(a.at, Some(t));
+        a.no_later_than(Some(t + Duration::from_secs(1)));
+        assert_eq!(
+            a.at,
+            Some(t),
+            "a later deadline is left to the early firing"
+        );
+        a.no_later_than(Some(t - Duration::from_secs(1)));
+        assert_eq!(a.at, Some(t - Duration::from_secs(1)));
+        a.no_later_than(None);
+        assert!(!a.is_armed());
     }
 
     #[tokio::test]

@@ -191,10 +191,9 @@ pub(crate) struct Driver {
     gate: Arc<Gate>,
     /// What was taken from the gate in one go (kept for its capacity).
     batch: Vec<Command>,
-    /// The alarm of the next deadline (off the runtime's timer wheel: see `alarm`), and that
-    /// deadline (`None`: not armed). Created on the first wait, inside the runtime.
+    /// The alarm of the next deadline (off the runtime's timer wheel: see `alarm`). Created on
+    /// the first wait, inside the runtime.
     alarm: Option<Alarm>,
-    alarm_at: Option<Instant>,
     shared: Arc<Shared>,
     cfg: DriverConfig,
     /// The persistent watchers' streams. A one-shot watcher's sink is kept in its
@@ -262,7 +261,6 @@ impl Driver {
             gate,
             batch: Vec::new(),
             alarm: None,
-            alarm_at: None,
             shared,
             backoff: cfg.backoff_initial,
             cfg,
@@ -310,11 +308,8 @@ impl Driver {
                     self.lost(now, &format!("read error: {e}"))
                 }
                 Wake::Wrote(r) => self.on_written(now, r),
-                Wake::Timer => {
-                    // Re-armed at the then current deadline by the next wait.
-                    self.alarm_at = None;
-                    self.core.handle_timeout(now);
-                }
+                // The alarm is disarmed now; the next wait arms it at the then current deadline.
+                Wake::Timer => self.core.handle_timeout(now),
                 Wake::RwServer(Some((round, addr))) => self.on_probe_answer(now, round, addr),
                 Wake::RwServer(None) => {}
             }
@@ -339,24 +334,11 @@ impl Driver {
             .into_iter()
             .flatten()
             .min();
-        // One alarm for the task's life, moved lazily: every request and reply moves the ping
-        // and read deadlines later, and nothing needs to know that. An alarm that fires early
-        // only makes the core check its clocks (it acts on what is due, nothing else); it is
-        // then armed again at the real deadline. An earlier deadline moves it at once.
+        // One alarm for the task's life, moved lazily (the core acts on what is due, nothing
+        // else, so an early firing costs only a look at its clocks).
         let alarm = self.alarm.get_or_insert_with(Alarm::new);
-        match (deadline, self.alarm_at) {
-            (Some(d), Some(armed)) if d >= armed => {}
-            (Some(d), _) => {
-                alarm.set(Some(d));
-                self.alarm_at = Some(d);
-            }
-            (None, Some(_)) => {
-                alarm.set(None);
-                self.alarm_at = None;
-            }
-            (None, None) => {}
-        }
-        let timed = self.alarm_at.is_some();
+        alarm.no_later_than(deadline);
+        let timed = alarm.is_armed();
 
         let probing = self.probe.is_some();
         let gate = &self.gate;

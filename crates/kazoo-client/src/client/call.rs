@@ -8,7 +8,7 @@
 //! W5). The common operations also encode their frame directly from the caller's `&str`
 //! ([`Client::call_path`]) instead of building an owned request record first.
 
-use super::{decode, Client};
+use super::{decode, Client, CommandTx};
 use crate::driver::{Command, Sink, Token, TokenWatch};
 use crate::error::{Error, Result};
 use crate::reply::{self, ReplyRx};
@@ -377,8 +377,8 @@ impl Client {
         });
         // Borrowed under the read lock rather than cloned: no reference-count traffic per
         // request. `Gate::send` never touches this lock.
-        let gate_slot = self.inner.gate.read().unwrap_or_else(|e| e.into_inner());
-        let Some(gate) = gate_slot.as_ref() else {
+        let cmd_slot = self.inner.cmd.read().unwrap_or_else(|e| e.into_inner());
+        let Some(gate) = cmd_slot.as_ref().map(CommandTx::gate) else {
             return Call::failed(op, Error::Closed);
         };
         // The per-request timeout counts from the call, also while it waits for the bound

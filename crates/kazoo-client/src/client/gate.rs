@@ -76,6 +76,11 @@ impl CommandTx {
         sent
     }
 
+    /// The gate in front of the same I/O task.
+    pub(crate) fn gate(&self) -> &Arc<Gate> {
+        &self.gate
+    }
+
     /// The I/O task has ended (its receiver is gone).
     pub(crate) fn is_closed(&self) -> bool {
         self.tx.as_ref().map_or(true, |tx| tx.is_closed())

@@ -107,11 +107,10 @@ pub(crate) struct Inner {
     pub hosts: Mutex<HostList>,
     pub chroot: Option<String>,
     pub shared: Arc<Shared>,
-    /// The I/O task's command channel (close, `set_hosts`); dropped with the last handle,
-    /// which ends the session.
+    /// The running I/O task's command channel (close, `set_hosts`) and, through it, its gate
+    /// (requests, and the bound on outstanding ones); dropped with the last handle, which
+    /// ends the session.
     cmd: RwLock<Option<CommandTx>>,
-    /// The bound on outstanding requests of the running I/O task (replaced with its channel).
-    gate: RwLock<Option<Arc<Gate>>>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     next_watcher: AtomicU64,
     pub default_acl: Vec<Acl>,
@@ -230,7 +229,6 @@ impl Client {
                 chroot,
                 shared: Arc::new(Shared::new()),
                 cmd: RwLock::new(None),
-                gate: RwLock::new(None),
                 task: Mutex::new(None),
                 next_watcher: AtomicU64::new(1),
             }),
@@ -309,7 +307,6 @@ impl Client {
             tls: cfg.tls.clone(),
         };
         let gate = Gate::new(cfg.max_in_flight);
-        *self.inner.gate.write().unwrap_or_else(|e| e.into_inner()) = Some(gate.clone());
         let driver = Driver::new(dcfg, rx, gate.clone(), self.inner.shared.clone());
         let handle = tokio::spawn(driver.run().instrument(tracing::info_span!("zk_io")));
         *cmd = Some(CommandTx::new(tx, gate));
@@ -374,16 +371,8 @@ impl Client {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        let gate = self
-            .inner
-            .gate
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(gate) = gate {
-            gate.fail_waiting();
-        }
         if let Some(tx) = tx {
+            tx.gate().fail_waiting();
             let (reply, rx) = oneshot::channel();
             let sent = tx.send(Command::Close { reply });
             drop(tx);
@@ -616,10 +605,11 @@ impl Client {
 
     pub(crate) fn gate(&self) -> Option<Arc<Gate>> {
         self.inner
-            .gate
+            .cmd
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .as_ref()
+            .map(|tx| tx.gate().clone())
     }
 
     /// Hands a command that must keep its call-time place among requests (auth, watch
