@@ -156,22 +156,14 @@ impl SetWatches2 {
     }
 
     /// The lists the packet carries: all five for SetWatches2, the first three otherwise.
-    fn sent_lists(&self) -> &'static [usize] {
-        if self.needs_v2() {
-            &[0, 1, 2, 3, 4]
-        } else {
-            &[0, 1, 2]
-        }
+    fn sent_lists(&self) -> impl Iterator<Item = &Vec<String>> {
+        let n = if self.needs_v2() { 5 } else { 3 };
+        self.lists().into_iter().take(n)
     }
 
     /// Encoded body length.
     pub fn body_len(&self) -> usize {
-        let lists = self.lists();
-        8 + self
-            .sent_lists()
-            .iter()
-            .map(|&i| string_vec_len(lists[i]))
-            .sum::<usize>()
+        8 + self.sent_lists().map(|l| string_vec_len(l)).sum::<usize>()
     }
 
     /// True when every list is empty.
@@ -192,9 +184,8 @@ impl SetWatches2 {
         b.put_i32(xid::SET_WATCHES);
         b.put_i32(op.code());
         b.put_i64(relative_zxid);
-        let lists = self.lists();
-        for &i in self.sent_lists() {
-            b.put_jute_string_vec(lists[i]);
+        for l in self.sent_lists() {
+            b.put_jute_string_vec(l);
         }
     }
 }
