@@ -5,12 +5,12 @@
 //! replies, watch events and state changes to channels. It never runs user code.
 
 use crate::alarm::Alarm;
-use crate::client::{Gate, Permit};
+use crate::client::{Batch, Gate, Permit};
 use crate::error::{Error, Result};
 use crate::hosts::{resolve_all, HostList};
 use crate::reply::ReplyTx;
 use crate::session::watches::Fired;
-use crate::session::watches::{WatchKind, WatcherId};
+use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
 use crate::session::{Output, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
@@ -33,6 +33,9 @@ const COALESCE_ABOVE: usize = 128;
 
 /// ... and only until this many bytes are waiting.
 const COALESCE_MAX_BYTES: usize = 64 * 1024;
+
+/// The batch's frame buffer is given back its memory after a batch larger than this.
+const BATCH_FRAMES_KEEP: usize = 256 * 1024;
 
 /// Where a watcher's events go, as a call hands it over.
 #[derive(Debug)]
@@ -71,6 +74,14 @@ pub(crate) enum TokenWatch {
 pub(crate) enum Command {
     /// Send a request.
     Request(Request<Token, WatchTx>),
+    /// Send a request whose frame (`len` bytes) is in the batch it was taken with
+    /// ([`Batch::frames`]), after those of the batched requests before it.
+    Batched {
+        op: OpCode,
+        len: usize,
+        watch: Option<WatchRegistration<WatchTx>>,
+        token: Token,
+    },
     /// Add credentials (replayed on every reconnect).
     AddAuth {
         scheme: String,
@@ -190,7 +201,7 @@ pub(crate) struct Driver {
     /// Requests and the commands ordered with them.
     gate: Arc<Gate>,
     /// What was taken from the gate in one go (kept for its capacity).
-    batch: Vec<Command>,
+    batch: Batch,
     /// The alarm of the next deadline (off the runtime's timer wheel: see `alarm`). Created on
     /// the first wait, inside the runtime.
     alarm: Option<Alarm>,
@@ -259,7 +270,7 @@ impl Driver {
             core,
             cmd_rx,
             gate,
-            batch: Vec::new(),
+            batch: Batch::default(),
             alarm: None,
             shared,
             backoff: cfg.backoff_initial,
@@ -542,8 +553,29 @@ impl Driver {
 
     fn handle_batch(&mut self, now: Instant) {
         let mut batch = std::mem::take(&mut self.batch);
-        for cmd in batch.drain(..) {
-            self.handle_command(now, cmd);
+        let mut frames = batch.frames.as_slice();
+        for cmd in batch.cmds.drain(..) {
+            match cmd {
+                Command::Batched {
+                    op,
+                    len,
+                    watch,
+                    token,
+                } => {
+                    // The gate wrote exactly `len` bytes for it. A short batch cannot happen;
+                    // were it to, the request would fail (as shorter than a header), not panic.
+                    let (frame, rest) = frames.split_at_checked(len).unwrap_or((&[], frames));
+                    frames = rest;
+                    tracing::trace!(op = ?op, "queueing request");
+                    self.core.submit_frame(now, op, frame, watch, token);
+                }
+                cmd => self.handle_command(now, cmd),
+            }
+        }
+        batch.frames.clear();
+        // A burst of large frames does not keep its memory for the client's life.
+        if batch.frames.capacity() > BATCH_FRAMES_KEEP {
+            batch.frames = Vec::new();
         }
         self.batch = batch;
     }
@@ -582,6 +614,10 @@ impl Driver {
                 tracing::trace!(op = ?req.op, "queueing request");
                 self.core.submit(now, req);
             }
+            // Only ever taken from the gate with its batch (`handle_batch`).
+            Command::Batched { token, .. } => token.reply.send(Err(Error::Protocol(
+                "a batched request without its batch".into(),
+            ))),
             Command::AddAuth {
                 scheme,
                 credential,

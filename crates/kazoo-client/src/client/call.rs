@@ -8,6 +8,7 @@
 //! W5). The common operations also encode their frame directly from the caller's `&str`
 //! ([`Client::call_path`]) instead of building an owned request record first.
 
+use super::gate::BATCH_FRAME_MAX;
 use super::{decode, Client, CommandTx};
 use crate::driver::{Command, Sink, Token, TokenWatch};
 use crate::error::{Error, Result};
@@ -16,7 +17,6 @@ use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
 use crate::session::{RawReply, Request};
 use bytes::{Bytes, BytesMut};
 use kazoo_proto::{OpCode, Response};
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -195,73 +195,25 @@ impl ErrPath {
     }
 }
 
-/// Frames up to this size are cut from the calling thread's [`ARENA`].
-const ARENA_FRAME_MAX: usize = 1024;
-
-/// The size of an arena chunk.
-const ARENA_CHUNK: usize = 8 * 1024;
-
-/// A thread's frame arena (see [`ARENA`]).
-struct Arena {
-    /// Where a frame is encoded (plain vector writes), then copied into `chunk` in one go.
-    scratch: Vec<u8>,
-    /// The chunk frames are cut from.
-    chunk: BytesMut,
-}
-
-thread_local! {
-    /// The calling thread's frame arena: a small frame is encoded into a reused vector, then
-    /// copied to the end of a shared chunk and split off as `Bytes` that share it (a
-    /// reference count each) instead of taking an allocation of its own. The I/O task drops
-    /// a frame once it is copied into its write buffer, and a chunk whose frames are all
-    /// dropped is reused in place; one still shared (frames queued while disconnected) is
-    /// left to them and a new one started. A thread keeps at most one chunk of its own
-    /// ([`ARENA_CHUNK`] bytes) and an [`ARENA_FRAME_MAX`]-byte vector: 9 KiB per thread that
-    /// sends requests. (A 4 KiB chunk cost deep pipelines about 40 instructions per request
-    /// more: a chunk still shared by frames waiting for the I/O task is replaced, not reused.)
-    static ARENA: RefCell<Arena> = RefCell::new(Arena {
-        scratch: Vec::with_capacity(ARENA_FRAME_MAX),
-        chunk: BytesMut::with_capacity(ARENA_CHUNK),
-    });
-}
-
-/// A frame of about `size` bytes written by `write`: cut from the thread's [`ARENA`] when
-/// small, in an exactly sized allocation of its own otherwise.
-fn frame_of(size: usize, write: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<Bytes> {
-    let mut write = Some(write);
-    if size <= ARENA_FRAME_MAX {
-        // The arena is gone only while the thread exits, and nothing borrows it across
-        // `write`: either way the frame then takes the allocating path below.
-        let cut = ARENA.try_with(|arena| {
-            let mut a = arena.try_borrow_mut().ok()?;
-            let write = write.take()?;
-            let Arena { scratch, chunk } = &mut *a;
-            scratch.clear();
-            Some(write(scratch).map(|()| {
-                chunk.reserve(scratch.len());
-                chunk.extend_from_slice(scratch);
-                chunk.split().freeze()
-            }))
-        });
-        if let Ok(Some(frame)) = cut {
-            return frame;
-        }
-    }
-    let write = write
-        .take()
-        .ok_or_else(|| Error::Protocol("frame encoder used twice".into()))?;
-    // Exactly sized, so it becomes `Bytes` without a copy or a second allocation.
-    let mut frame = Vec::with_capacity(size);
-    write(&mut frame)?;
-    Ok(frame.into())
-}
-
-/// Writes the length prefix of a frame built with [`Client::path_frame`].
-fn seal(frame: &mut [u8]) -> Result<()> {
-    let len = i32::try_from(frame.len() - 4)
-        .map_err(|_| Error::Protocol(format!("a frame of {} bytes", frame.len())))?;
+/// Writes the length prefix of `frame` (its first 4 bytes), refusing a frame whose body is
+/// over `limit` bytes.
+fn seal(frame: &mut [u8], limit: usize) -> Result<()> {
+    let size = frame.len().saturating_sub(4);
+    let len = i32::try_from(size)
+        .ok()
+        .filter(|_| size <= limit)
+        .ok_or(Error::TooLarge { size, limit })?;
     frame[..4].copy_from_slice(&len.to_be_bytes());
     Ok(())
+}
+
+/// A request's frame as [`Client::hand_over`] gets it.
+enum Frame<F> {
+    /// Encoded already (its xid is filled in when it is written).
+    Built(Bytes),
+    /// Written by the function into the vector it is given, appended whole: length prefix
+    /// (sealed), header with a placeholder xid, body.
+    Encode(F),
 }
 
 impl Client {
@@ -272,8 +224,10 @@ impl Client {
     }
 
     /// A request whose body starts with a path, encoded straight from `path` (validated
-    /// first): `body` appends the rest of the body, `extra` bytes reserved up front. The
-    /// frame is then sealed and handed to the I/O task with `watch`, if any.
+    /// first): length prefix, header with a placeholder xid, the chroot-prefixed path, then
+    /// what `body` appends (`extra` bytes). The frame is then handed to the I/O task with
+    /// `watch`, if any: a small one is written straight into the batch the task takes next
+    /// (see the gate), a large one into an exactly sized allocation of its own.
     pub(crate) fn call_path(
         &self,
         op: OpCode,
@@ -283,8 +237,47 @@ impl Client {
         watch: Option<WatchSpec>,
         body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Call {
-        match self.path_frame(op, path, sequential, extra, body) {
-            Ok(f) => self.send_frame(op, f, Some(path), watch),
+        if let Err(e) = kazoo_proto::validate_path(path, sequential) {
+            let e = Error::InvalidPath {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            };
+            return Call::failed(op, e);
+        }
+        let root = self.inner.chroot.as_deref().unwrap_or("");
+        let tail = if !root.is_empty() && path == "/" {
+            ""
+        } else {
+            path
+        };
+        let path_len = root.len() + tail.len();
+        let size = 16 + path_len + extra;
+        let limit = self.inner.max_request_size;
+        // One header write, then the path and the body; sealed last.
+        let write = move |f: &mut Vec<u8>| -> Result<()> {
+            let at = f.len();
+            let mut head = [0u8; 16];
+            head[8..12].copy_from_slice(&op.code().to_be_bytes());
+            head[12..16].copy_from_slice(&(path_len as i32).to_be_bytes());
+            f.reserve(size);
+            f.extend_from_slice(&head);
+            f.extend_from_slice(root.as_bytes());
+            f.extend_from_slice(tail.as_bytes());
+            body(f)?;
+            seal(&mut f[at..], limit)
+        };
+        if size <= BATCH_FRAME_MAX {
+            return self.hand_over(op, Some(path), watch, Frame::Encode(write));
+        }
+        let mut frame = Vec::with_capacity(size);
+        match write(&mut frame) {
+            // Exactly sized, so it becomes `Bytes` without a copy or a second allocation.
+            Ok(()) => self.hand_over(
+                op,
+                Some(path),
+                watch,
+                Frame::<fn(&mut Vec<u8>) -> Result<()>>::Built(frame.into()),
+            ),
             Err(e) => Call::failed(op, e),
         }
     }
@@ -298,45 +291,6 @@ impl Client {
         f.extend_from_slice(&len.to_be_bytes());
         f.extend_from_slice(data);
         Ok(())
-    }
-
-    /// The frame of a request whose body begins with a path: length prefix (filled in by
-    /// [`seal`]), header with a placeholder xid, the chroot-prefixed path, then what `body`
-    /// appends (`extra` bytes, reserved up front). The path is validated first. A small
-    /// frame is cut from the calling thread's arena ([`ARENA`]), a large one gets its own
-    /// allocation.
-    fn path_frame(
-        &self,
-        op: OpCode,
-        path: &str,
-        sequential: bool,
-        extra: usize,
-        body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
-    ) -> Result<Bytes> {
-        kazoo_proto::validate_path(path, sequential).map_err(|e| Error::InvalidPath {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let root = self.inner.chroot.as_deref().unwrap_or("");
-        let tail = if !root.is_empty() && path == "/" {
-            ""
-        } else {
-            path
-        };
-        let path_len = root.len() + tail.len();
-        let size = 16 + path_len + extra;
-        // One header write, then the path and the body.
-        let write = |f: &mut Vec<u8>| -> Result<()> {
-            let mut head = [0u8; 16];
-            head[8..12].copy_from_slice(&op.code().to_be_bytes());
-            head[12..16].copy_from_slice(&(path_len as i32).to_be_bytes());
-            f.extend_from_slice(&head);
-            f.extend_from_slice(root.as_bytes());
-            f.extend_from_slice(tail.as_bytes());
-            body(f)?;
-            seal(f)
-        };
-        frame_of(size, write)
     }
 
     /// Encodes `req` and hands it to the I/O task now; the returned [`Call`] waits for the
@@ -359,14 +313,28 @@ impl Client {
         path: Option<&str>,
         watch: Option<WatchSpec>,
     ) -> Call {
-        if frame.len() - 4 > self.inner.max_request_size {
-            return Call::failed(
-                op,
-                Error::TooLarge {
-                    size: frame.len() - 4,
-                    limit: self.inner.max_request_size,
-                },
-            );
+        self.hand_over(
+            op,
+            path,
+            watch,
+            Frame::<fn(&mut Vec<u8>) -> Result<()>>::Built(frame),
+        )
+    }
+
+    /// Hands a request to the I/O task now; the returned [`Call`] waits for its reply.
+    fn hand_over(
+        &self,
+        op: OpCode,
+        path: Option<&str>,
+        watch: Option<WatchSpec>,
+        frame: Frame<impl FnOnce(&mut Vec<u8>) -> Result<()>>,
+    ) -> Call {
+        if let Frame::Built(f) = &frame {
+            let limit = self.inner.max_request_size;
+            if f.len().saturating_sub(4) > limit {
+                let size = f.len() - 4;
+                return Call::failed(op, Error::TooLarge { size, limit });
+            }
         }
         let span = tracing::enabled!(tracing::Level::DEBUG).then(|| {
             Box::new(tracing::debug_span!(
@@ -376,7 +344,7 @@ impl Client {
             ))
         });
         // Borrowed under the read lock rather than cloned: no reference-count traffic per
-        // request. `Gate::send` never touches this lock.
+        // request. The gate never touches this lock.
         let cmd_slot = self.inner.cmd.read().unwrap_or_else(|e| e.into_inner());
         let Some(gate) = cmd_slot.as_ref().map(CommandTx::gate) else {
             return Call::failed(op, Error::Closed);
@@ -407,18 +375,24 @@ impl Client {
             }
             None => (None, None),
         };
-        let cmd = Command::Request(Request {
-            op,
-            frame,
-            watch: registration,
-            token: Token {
-                reply,
-                watch: token_watch,
-                permit: None,
-            },
-        });
-        if gate.send(cmd).is_err() {
-            return Call::failed(op, Error::Closed);
+        let token = Token {
+            reply,
+            watch: token_watch,
+            permit: None,
+        };
+        let sent = match frame {
+            Frame::Built(frame) => gate
+                .send(Command::Request(Request {
+                    op,
+                    frame,
+                    watch: registration,
+                    token,
+                }))
+                .map_err(|_| Error::Closed),
+            Frame::Encode(write) => gate.send_encoded(op, registration, token, write),
+        };
+        if let Err(e) = sent {
+            return Call::failed(op, e);
         }
         Call {
             op,
@@ -433,56 +407,15 @@ impl Client {
 mod tests {
     use super::*;
 
-    fn bytes(n: usize, b: u8) -> impl FnOnce(&mut Vec<u8>) -> Result<()> {
-        move |f: &mut Vec<u8>| {
-            f.extend(std::iter::repeat(b).take(n));
-            Ok(())
-        }
-    }
-
     #[test]
-    fn small_frames_share_a_chunk_that_is_reused_once_they_are_dropped() {
-        let a = frame_of(40, bytes(40, 1)).unwrap();
-        let b = frame_of(30, bytes(30, 2)).unwrap();
-        assert_eq!(&a[..], &[1u8; 40][..]);
-        assert_eq!(&b[..], &[2u8; 30][..]);
-        // Cut one after the other from the same chunk.
-        assert_eq!(a.as_ptr().wrapping_add(40), b.as_ptr());
-        let first = a.as_ptr();
-        drop((a, b));
-        // Frames dropped as soon as they are cut (as the I/O task does): once the chunk is
-        // full, the next frame starts it again instead of allocating a new one.
-        let mut rewound = false;
-        for i in 0..2 * ARENA_CHUNK / 100 {
-            let f = frame_of(100, bytes(100, i as u8)).unwrap();
-            assert_eq!(&f[..], &[i as u8; 100][..]);
-            rewound |= f.as_ptr() == first;
+    fn seal_writes_the_length_and_refuses_a_body_over_the_limit() {
+        let mut f = vec![0u8; 4 + 10];
+        seal(&mut f, 10).unwrap();
+        assert_eq!(&f[..4], &10i32.to_be_bytes());
+        match seal(&mut f, 9) {
+            Err(Error::TooLarge { size, limit }) => assert_eq!((size, limit), (10, 9)),
+            other => panic!("{other:?}"),
         }
-        assert!(rewound, "the chunk was not reused");
-        // A frame still alive keeps its bytes whatever is cut after it.
-        let kept = frame_of(50, bytes(50, 5)).unwrap();
-        for _ in 0..2 * ARENA_CHUNK / 100 {
-            drop(frame_of(100, bytes(100, 6)).unwrap());
-        }
-        assert_eq!(&kept[..], &[5u8; 50][..]);
-    }
-
-    #[test]
-    fn large_frames_and_failed_encodings_leave_the_arena_as_it_was() {
-        let big = frame_of(ARENA_FRAME_MAX + 1, bytes(ARENA_FRAME_MAX + 1, 7)).unwrap();
-        assert_eq!(big.len(), ARENA_FRAME_MAX + 1);
-        assert!(big.iter().all(|&x| x == 7));
-        let failed = frame_of(8, |f: &mut Vec<u8>| {
-            f.extend_from_slice(b"partial");
-            Err(Error::Protocol("no".into()))
-        });
-        assert!(failed.is_err());
-        let next = frame_of(3, bytes(3, 9)).unwrap();
-        assert_eq!(
-            &next[..],
-            &[9u8; 3][..],
-            "nothing of the failed frame is left"
-        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ mod gate;
 
 pub use builder::ClientBuilder;
 pub(crate) use call::{Call, ErrPath, WatchSpec};
-pub(crate) use gate::{CommandTx, Gate, Permit};
+pub(crate) use gate::{Batch, CommandTx, Gate, Permit};
 
 use crate::driver::{Command, Driver, DriverConfig, Shared};
 use crate::error::{Error, Result};

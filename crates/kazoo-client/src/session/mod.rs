@@ -532,6 +532,32 @@ impl<T, S> SessionCore<T, S> {
         }
     }
 
+    /// Like [`SessionCore::submit`], with the frame borrowed: it is copied into the transmit
+    /// buffer when sent now, and into a frame of its own only when it has to be queued.
+    pub fn submit_frame(
+        &mut self,
+        now: Instant,
+        op: OpCode,
+        frame: &[u8],
+        watch: Option<WatchRegistration<S>>,
+        token: T,
+    ) {
+        match self.phase {
+            Phase::Syncing { .. } | Phase::Connected { .. } if self.queued.is_empty() => {
+                self.write_request(now, op, frame, watch, token);
+            }
+            _ => self.submit(
+                now,
+                Request {
+                    op,
+                    frame: Bytes::copy_from_slice(frame),
+                    watch,
+                    token,
+                },
+            ),
+        }
+    }
+
     /// Drops queued (unsent) requests whose token fails `keep` (their caller gave up).
     pub fn retain_queued(&mut self, mut keep: impl FnMut(&T) -> bool) {
         self.queued.retain(|r| keep(&r.token));
@@ -683,24 +709,42 @@ impl<T, S> SessionCore<T, S> {
     }
 
     fn send_request(&mut self, now: Instant, req: Request<T, S>) {
-        let xid = self.take_xid();
-        let f = &req.frame;
+        let Request {
+            op,
+            frame,
+            watch,
+            token,
+        } = req;
+        self.write_request(now, op, &frame, watch, token);
+    }
+
+    /// Writes a request's frame `f` into the transmit buffer with the next xid, and records it
+    /// as in flight.
+    fn write_request(
+        &mut self,
+        now: Instant,
+        op: OpCode,
+        f: &[u8],
+        watch: Option<WatchRegistration<S>>,
+        token: T,
+    ) {
         if f.len() < 12 {
             self.outputs.push_back(Output::Reply {
-                token: req.token,
+                token,
                 result: Err(Error::Protocol(
                     "request frame shorter than a header".into(),
                 )),
             });
             return;
         }
+        let xid = self.take_xid();
         let at = self.transmit.len();
-        match &req.watch {
+        match &watch {
             // See `WatchRegistry::synthesized_children_changed`: keep the server's mode
             // recursive when this path already has a recursive watch. The mode is the last
             // field of the addWatch body.
             Some(w)
-                if req.op == OpCode::AddWatch
+                if op == OpCode::AddWatch
                     && w.kind == WatchKind::Persistent
                     && self.watches.has(WatchKind::PersistentRecursive, &w.path) =>
             {
@@ -714,11 +758,8 @@ impl<T, S> SessionCore<T, S> {
         self.last_send = now;
         self.in_flight.push_back(InFlight {
             xid,
-            op: req.op,
-            kind: InFlightKind::User {
-                token: req.token,
-                watch: req.watch,
-            },
+            op,
+            kind: InFlightKind::User { token, watch },
         });
     }
 
