@@ -7,6 +7,7 @@
 //! workload polls and completes one of these per request, so their cost is the client's
 //! floor (see BENCHMARKS.md, W5).
 
+use crate::client::ErrPath;
 use crate::error::{Error, Result};
 use crate::session::RawReply;
 use std::future::Future;
@@ -99,7 +100,16 @@ impl<V> OnceSlot<V> {
     }
 }
 
-type Slot = OnceSlot<Result<RawReply>>;
+/// What a request's caller and the I/O task share: the reply's slot, and what the caller's
+/// future needs only once the reply is there or late (the path its errors name, its
+/// deadline). Those two live here, in the one allocation every request makes anyway, rather
+/// than in the future, which a pipelining caller moves a few times (W2 in BENCHMARKS.md).
+#[derive(Debug)]
+pub(crate) struct Slot {
+    reply: OnceSlot<Result<RawReply>>,
+    path: ErrPath,
+    deadline: Option<tokio::time::Instant>,
+}
 
 /// The I/O task's end: completes the caller's future once. Dropped without sending, the
 /// caller sees [`Error::Closed`].
@@ -112,31 +122,44 @@ pub(crate) struct ReplyRx(Arc<Slot>);
 
 /// A connected pair.
 pub(crate) fn channel() -> (ReplyTx, ReplyRx) {
-    let slot = Arc::new(Slot::default());
+    channel_for("", None)
+}
+
+/// A connected pair for a request on `path` (named by its errors) that times out at
+/// `deadline`, if any.
+pub(crate) fn channel_for(
+    path: &str,
+    deadline: Option<tokio::time::Instant>,
+) -> (ReplyTx, ReplyRx) {
+    let slot = Arc::new(Slot {
+        reply: OnceSlot::default(),
+        path: ErrPath::new(path),
+        deadline,
+    });
     (ReplyTx(slot.clone()), ReplyRx(slot))
 }
 
 impl ReplyTx {
     /// Hands over the reply and wakes the caller.
     pub(crate) fn send(self, r: Result<RawReply>) {
-        self.0.complete(Some(r));
+        self.0.reply.complete(Some(r));
     }
 
     /// True when the caller dropped its future: the reply would go nowhere.
     pub(crate) fn is_closed(&self) -> bool {
-        self.0.is_abandoned()
+        self.0.reply.is_abandoned()
     }
 }
 
 impl Drop for ReplyTx {
     fn drop(&mut self) {
-        self.0.complete(None);
+        self.0.reply.complete(None);
     }
 }
 
 impl Drop for ReplyRx {
     fn drop(&mut self) {
-        self.0.abandon();
+        self.0.reply.abandon();
     }
 }
 
@@ -144,7 +167,17 @@ impl ReplyRx {
     /// True once the sender sent or was dropped.
     #[cfg(test)]
     pub(crate) fn is_finished(&self) -> bool {
-        self.0.is_done()
+        self.0.reply.is_done()
+    }
+
+    /// The path the request's errors name.
+    pub(crate) fn path(&self) -> &ErrPath {
+        &self.0.path
+    }
+
+    /// When the request times out, if it does.
+    pub(crate) fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.0.deadline
     }
 }
 
@@ -152,7 +185,7 @@ impl Future for ReplyRx {
     type Output = Result<RawReply>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<RawReply>> {
-        match self.0.poll_take(cx) {
+        match self.0.reply.poll_take(cx) {
             Poll::Ready(Some(v)) => Poll::Ready(v),
             Poll::Ready(None) => Poll::Ready(Err(Error::Closed)),
             Poll::Pending => Poll::Pending,

@@ -43,7 +43,6 @@ enum State {
 pub(crate) struct Call {
     op: OpCode,
     state: State,
-    deadline: Option<tokio::time::Instant>,
     /// Only when someone listens at debug level (a span costs even with no subscriber).
     span: Option<Box<tracing::Span>>,
 }
@@ -53,7 +52,6 @@ impl Call {
         Call {
             op,
             state: State::Failed(Box::new(e)),
-            deadline: None,
             span: None,
         }
     }
@@ -62,7 +60,6 @@ impl Call {
     pub(crate) fn raw(self) -> RawCall {
         RawCall {
             state: self.state,
-            deadline: self.deadline,
             sleep: None,
             span: self.span,
         }
@@ -76,13 +73,13 @@ impl Call {
     }
 
     /// The reply turned into the operation's result by `finish`, which gets the op, the raw
-    /// reply, the caller's path (for error messages) and `aux` (an operation's own fact, such
-    /// as the chroot length a create strips from its answer).
-    pub(crate) fn finish<T>(self, path: &str, aux: usize, finish: Finish<T>) -> OpFuture<T> {
+    /// reply, the caller's path (for error messages; the one the call was made with) and
+    /// `aux` (an operation's own fact, such as the chroot length a create strips from its
+    /// answer).
+    pub(crate) fn finish<T>(self, aux: usize, finish: Finish<T>) -> OpFuture<T> {
         OpFuture {
             op: self.op,
             call: self.raw(),
-            path: ErrPath::new(path),
             aux,
             finish,
         }
@@ -90,51 +87,67 @@ impl Call {
 }
 
 /// Waits for a [`Call`]'s raw reply. A request without a timeout carries no timer; the timer
-/// of one with a deadline is only created (boxed) on its first poll.
+/// of one with a deadline (kept in the reply's slot) is only created (boxed) on its first
+/// poll.
 #[derive(Debug)]
 pub(crate) struct RawCall {
     state: State,
-    deadline: Option<tokio::time::Instant>,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     span: Option<Box<tracing::Span>>,
+}
+
+/// The path of a call that failed before it had a reply slot.
+const NO_PATH: ErrPath = ErrPath::Inline(0, [0; ErrPath::INLINE]);
+
+impl RawCall {
+    /// Polls for the reply (or the call's failure); once it is there, `then` gets it with
+    /// the path the call was made for.
+    fn poll_then<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        then: impl FnOnce(Result<RawReply>, &ErrPath) -> R,
+    ) -> Poll<R> {
+        let rx = match &mut self.state {
+            State::Waiting(rx) => rx,
+            State::Failed(_) => match std::mem::replace(&mut self.state, State::Done) {
+                State::Failed(e) => return Poll::Ready(then(Err(*e), &NO_PATH)),
+                _ => return Poll::Ready(then(Err(Error::Closed), &NO_PATH)),
+            },
+            State::Done => return Poll::Ready(then(Err(Error::Closed), &NO_PATH)),
+        };
+        let _entered = self.span.as_deref().map(tracing::Span::enter);
+        // The reply first, like `tokio::time::timeout`: one that is already there wins over
+        // an expired deadline.
+        if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
+            if self.span.is_some() {
+                match &r {
+                    Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
+                    Err(e) => tracing::debug!(error = %e, "failed"),
+                }
+            }
+            let out = then(r, rx.path());
+            self.state = State::Done;
+            return Poll::Ready(out);
+        }
+        if let Some(d) = rx.deadline() {
+            let sleep = self
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
+            if sleep.as_mut().poll(cx).is_ready() {
+                let out = then(Err(Error::Timeout), rx.path());
+                self.state = State::Done;
+                return Poll::Ready(out);
+            }
+        }
+        Poll::Pending
+    }
 }
 
 impl Future for RawCall {
     type Output = Result<RawReply>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<RawReply>> {
-        let this = &mut *self;
-        let rx = match &mut this.state {
-            State::Waiting(rx) => rx,
-            State::Failed(_) => match std::mem::replace(&mut this.state, State::Done) {
-                State::Failed(e) => return Poll::Ready(Err(*e)),
-                _ => return Poll::Ready(Err(Error::Closed)),
-            },
-            State::Done => return Poll::Ready(Err(Error::Closed)),
-        };
-        let _entered = this.span.as_deref().map(tracing::Span::enter);
-        // The reply first, like `tokio::time::timeout`: one that is already there wins over
-        // an expired deadline.
-        if let Poll::Ready(r) = Pin::new(rx).poll(cx) {
-            this.state = State::Done;
-            if this.span.is_some() {
-                match &r {
-                    Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
-                    Err(e) => tracing::debug!(error = %e, "failed"),
-                }
-            }
-            return Poll::Ready(r);
-        }
-        if let Some(d) = this.deadline {
-            let sleep = this
-                .sleep
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
-            if sleep.as_mut().poll(cx).is_ready() {
-                this.state = State::Done;
-                return Poll::Ready(Err(Error::Timeout));
-            }
-        }
-        Poll::Pending
+        self.poll_then(cx, |r, _| r)
     }
 }
 
@@ -147,7 +160,6 @@ pub(crate) type Finish<T> = fn(OpCode, RawReply, &ErrPath, usize) -> Result<T>;
 pub(crate) struct OpFuture<T> {
     op: OpCode,
     call: RawCall,
-    path: ErrPath,
     aux: usize,
     finish: Finish<T>,
 }
@@ -157,11 +169,9 @@ impl<T> Future for OpFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = &mut *self;
-        match Pin::new(&mut this.call).poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Ready(Ok(raw)) => Poll::Ready((this.finish)(this.op, raw, &this.path, this.aux)),
-        }
+        let (op, aux, finish) = (this.op, this.aux, this.finish);
+        this.call
+            .poll_then(cx, |r, path| r.and_then(|raw| finish(op, raw, path, aux)))
     }
 }
 
@@ -267,13 +277,14 @@ impl Client {
             seal(&mut f[at..], limit)
         };
         if size <= BATCH_FRAME_MAX {
-            return self.hand_over(op, Some(path), watch, Frame::Encode(write));
+            return self.hand_over(op, path, Some(path), watch, Frame::Encode(write));
         }
         let mut frame = Vec::with_capacity(size);
         match write(&mut frame) {
             // Exactly sized, so it becomes `Bytes` without a copy or a second allocation.
             Ok(()) => self.hand_over(
                 op,
+                path,
                 Some(path),
                 watch,
                 Frame::<fn(&mut Vec<u8>) -> Result<()>>::Built(frame.into()),
@@ -315,16 +326,19 @@ impl Client {
     ) -> Call {
         self.hand_over(
             op,
+            "",
             path,
             watch,
             Frame::<fn(&mut Vec<u8>) -> Result<()>>::Built(frame),
         )
     }
 
-    /// Hands a request to the I/O task now; the returned [`Call`] waits for its reply.
+    /// Hands a request to the I/O task now; the returned [`Call`] waits for its reply, whose
+    /// errors name `err_path`.
     fn hand_over(
         &self,
         op: OpCode,
+        err_path: &str,
         path: Option<&str>,
         watch: Option<WatchSpec>,
         frame: Frame<impl FnOnce(&mut Vec<u8>) -> Result<()>>,
@@ -355,7 +369,7 @@ impl Client {
             .inner
             .request_timeout
             .map(|t| tokio::time::Instant::now() + t);
-        let (reply, rx) = reply::channel();
+        let (reply, rx) = reply::channel_for(err_path, deadline);
         let (registration, token_watch) = match watch {
             Some(w) => {
                 let (sink, token_watch) = match w.sink {
@@ -397,7 +411,6 @@ impl Client {
         Call {
             op,
             state: State::Waiting(rx),
-            deadline,
             span,
         }
     }

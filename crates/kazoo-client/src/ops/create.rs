@@ -162,7 +162,7 @@ impl Client {
     ) -> impl Future<Output = Result<String>> + Send + 'static {
         let data = data.into_data();
         match self.create_call(path, &data, opts, false) {
-            Some(call) => Either::Left(call.finish(path, self.chroot_len(), replies::created)),
+            Some(call) => Either::Left(call.finish(self.chroot_len(), replies::created)),
             None => {
                 let fut = self.create_inner(path, data, opts, false);
                 Either::Right(Box::pin(async move { fut.await.map(|(p, _)| p) }) as BoxedCreate<_>)
@@ -186,9 +186,7 @@ impl Client {
     ) -> impl Future<Output = Result<(String, Stat)>> + Send + 'static {
         let data = data.into_data();
         match self.create_call(path, &data, opts, true) {
-            Some(call) => {
-                Either::Left(call.finish(path, self.chroot_len(), replies::created_with_stat))
-            }
+            Some(call) => Either::Left(call.finish(self.chroot_len(), replies::created_with_stat)),
             None => {
                 let fut = self.create_inner(path, data, opts, true);
                 Either::Right(Box::pin(async move {

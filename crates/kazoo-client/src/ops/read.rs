@@ -87,7 +87,7 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<Option<Stat>>> + Send + 'static {
         self.path_watch_call(OpCode::Exists, path, None)
-            .finish(path, 0, replies::stat_or_none)
+            .finish(0, replies::stat_or_none)
     }
 
     /// [`Client::exists`], leaving a watch that fires on the node's creation, deletion or data
@@ -104,7 +104,7 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<(Option<Stat>, Watch)>> + Send + 'static {
         let (call, w) = self.watched_call(OpCode::Exists, WatchKind::Data, path);
-        let f = call.finish(path, 0, replies::stat_or_none);
+        let f = call.finish(0, replies::stat_or_none);
         async move {
             let s = f.await?;
             w.map(|w| (s, w))
@@ -123,7 +123,7 @@ impl Client {
     /// ```
     pub fn get(&self, path: &str) -> impl Future<Output = Result<(Bytes, Stat)>> + Send + 'static {
         self.path_watch_call(OpCode::GetData, path, None)
-            .finish(path, 0, replies::data_and_stat)
+            .finish(0, replies::data_and_stat)
     }
 
     /// [`Client::get`], leaving a watch that fires on a data change or deletion. Any server
@@ -140,7 +140,7 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<(Bytes, Stat, Watch)>> + Send + 'static {
         let (call, w) = self.watched_call(OpCode::GetData, WatchKind::Data, path);
-        let f = call.finish(path, 0, replies::data_and_stat);
+        let f = call.finish(0, replies::data_and_stat);
         async move {
             let (d, s) = f.await?;
             w.map(|w| (d, s, w))
@@ -161,7 +161,7 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
         self.path_watch_call(OpCode::GetChildren, path, None)
-            .finish(path, 0, children)
+            .finish(0, children)
     }
 
     /// [`Client::get_children`], leaving a watch that fires when a child is added or removed
@@ -177,7 +177,7 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Watch)>> + Send + 'static {
         let (call, w) = self.watched_call(OpCode::GetChildren, WatchKind::Child, path);
-        let f = call.finish(path, 0, children);
+        let f = call.finish(0, children);
         async move {
             let c = f.await?;
             w.map(|w| (c, w))
@@ -198,7 +198,7 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Stat)>> + Send + 'static {
         self.path_watch_call(OpCode::GetChildren2, path, None)
-            .finish(path, 0, children_and_stat)
+            .finish(0, children_and_stat)
     }
 
     /// [`Client::get_children_with_stat`] with a child watch. Any server version.
@@ -213,7 +213,7 @@ impl Client {
         path: &str,
     ) -> impl Future<Output = Result<(Vec<String>, Stat, Watch)>> + Send + 'static {
         let (call, w) = self.watched_call(OpCode::GetChildren2, WatchKind::Child, path);
-        let f = call.finish(path, 0, children_and_stat);
+        let f = call.finish(0, children_and_stat);
         async move {
             let (c, s) = f.await?;
             w.map(|w| (c, s, w))

@@ -31,7 +31,7 @@ impl Client {
             f.put_i32(version.unwrap_or(-1));
             Ok(())
         })
-        .finish(path, 0, replies::stat)
+        .finish(0, replies::stat)
     }
 
     /// Deletes the node; with `Some(version)` only if it is at that version. Errors:
@@ -52,7 +52,7 @@ impl Client {
             f.put_i32(version.unwrap_or(-1));
             Ok(())
         })
-        .finish(path, 0, replies::nothing)
+        .finish(0, replies::nothing)
     }
 
     /// Deletes the node and everything below it (kazoo's `delete(recursive=True)`). A node
