@@ -805,10 +805,13 @@ impl Driver {
         if self.io.is_some() {
             self.unwritten += self.core.take_transmit(&mut self.wbuf);
         }
+        // The places of the requests answered here go back to the gate together, at the end.
+        let mut released = 0;
         while let Some(out) = self.core.poll_output() {
             match out {
-                Output::Reply { token, result } => {
+                Output::Reply { mut token, result } => {
                     self.answered = true;
+                    released += token.permit.take().map_or(0, |p| usize::from(p.defer()));
                     let mut orphan = None;
                     if let (Ok(raw), Some(watch)) = (&result, token.watch) {
                         if raw.watch_set {
@@ -844,6 +847,9 @@ impl Driver {
                 }
                 Output::ProbeRw { round } => self.start_probe(round),
             }
+        }
+        if released > 0 {
+            self.gate.release_many(released);
         }
         if self.io.is_some() {
             self.unwritten += self.core.take_transmit(&mut self.wbuf);

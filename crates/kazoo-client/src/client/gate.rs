@@ -136,10 +136,19 @@ pub(crate) struct Permit {
     gate: Option<Arc<Gate>>,
 }
 
+impl Permit {
+    /// Gives up the place without giving it back to the gate now: the I/O task gives back the
+    /// places of all the replies it delivered in one go ([`Gate::release_many`]). True when
+    /// this held a place.
+    pub(crate) fn defer(mut self) -> bool {
+        self.gate.take().is_some()
+    }
+}
+
 impl Drop for Permit {
     fn drop(&mut self) {
         if let Some(gate) = self.gate.take() {
-            gate.release();
+            gate.release_many(1);
         }
     }
 }
@@ -331,11 +340,12 @@ impl Gate {
         cmd
     }
 
-    fn release(self: Arc<Self>) {
+    /// Gives back `n` places (of permits dropped or [deferred](Permit::defer)).
+    pub(crate) fn release_many(self: &Arc<Self>, n: usize) {
         let mut dropped = Vec::new();
         let waker = {
             let mut st = self.lock();
-            st.outstanding = st.outstanding.saturating_sub(1);
+            st.outstanding = st.outstanding.saturating_sub(n);
             if st.waiting.is_empty() {
                 None
             } else {
@@ -478,6 +488,32 @@ mod tests {
         gate.take_ready(&mut second);
         assert_eq!(frames(&second), [(3, 20, false), (4, 5, true)]);
         assert_eq!(second.frames.len(), 5);
+        assert_eq!(gate.counts(), (2, 0));
+    }
+
+    #[test]
+    fn deferred_places_come_back_together() {
+        let gate = Gate::new(2);
+        let mut replies = Vec::new();
+        for t in 1..=4 {
+            let (cmd, r) = request(t);
+            replies.push(r);
+            gate.send(cmd).unwrap();
+        }
+        let sent = drain(&gate);
+        assert_eq!(gate.counts(), (2, 2));
+        let mut deferred = 0;
+        for cmd in sent {
+            if let Command::Request(mut r) = cmd {
+                deferred += usize::from(r.token.permit.take().unwrap().defer());
+            }
+        }
+        // The requests are answered, but their places are not back yet.
+        assert_eq!((deferred, gate.counts()), (2, (2, 2)));
+        assert!(drain(&gate).is_empty());
+        gate.release_many(deferred);
+        let next = drain(&gate);
+        assert_eq!(next.iter().map(tag).collect::<Vec<_>>(), [Some(3), Some(4)]);
         assert_eq!(gate.counts(), (2, 0));
     }
 
