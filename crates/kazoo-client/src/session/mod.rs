@@ -318,9 +318,15 @@ impl<T, S> SessionCore<T, S> {
     /// Returns how many caller requests the bytes hold (pings, handshakes and the like are
     /// not counted), so that a driver can coalesce writes under a deep pipeline.
     pub fn take_transmit(&mut self, out: &mut BytesMut) -> usize {
-        // Copied rather than swapped: both buffers keep their capacity, so neither grows (and
-        // reallocates) again on every batch.
-        out.extend_from_slice(&self.transmit);
+        if out.is_empty() {
+            // The usual case (all written): the buffers are swapped, not copied. Both keep
+            // their allocations, so neither grows (and reallocates) again on every batch; an
+            // empty buffer whose start was advanced by writes takes its room back on its
+            // next write, without copying.
+            std::mem::swap(out, &mut self.transmit);
+        } else {
+            out.extend_from_slice(&self.transmit);
+        }
         self.transmit.clear();
         std::mem::take(&mut self.transmit_requests)
     }

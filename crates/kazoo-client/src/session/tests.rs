@@ -566,3 +566,40 @@ fn read_only_server_is_announced_and_session_not_resumed_until_rw_seen() {
     // Never seen a read-write server: ask for a fresh session (the Java client's rule).
     assert_eq!(&hs[20..28], &0i64.to_be_bytes());
 }
+
+#[test]
+fn taking_what_to_send_keeps_it_in_order_whether_the_buffer_is_empty_or_not() {
+    let now = Instant::now();
+    let mut c = connected(now);
+    let mut out = BytesMut::new();
+    c.submit(now, request(OpCode::GetData, 1, None));
+    c.submit(now, request(OpCode::Exists, 2, None));
+    // Into an empty buffer (swapped).
+    assert_eq!(c.take_transmit(&mut out), 2);
+    assert_eq!(out.len(), 2 * 16);
+    // Half of it written; more requests are appended after what is left.
+    out.advance(16);
+    c.submit(now, request(OpCode::GetChildren, 3, None));
+    assert_eq!(c.take_transmit(&mut out), 1);
+    let ops: Vec<i32> = sent_headers(out.clone()).iter().map(|h| h.1).collect();
+    assert_eq!(ops, [OpCode::Exists.code(), OpCode::GetChildren.code()]);
+    // All written: the next take swaps again, and the core's buffer (the written one, its
+    // start advanced) takes its room back when written to.
+    out.advance(out.len());
+    for t in 4..=6 {
+        c.submit(now, request(OpCode::GetData, t, None));
+    }
+    assert_eq!(c.take_transmit(&mut out), 3);
+    let headers = sent_headers(out.clone());
+    assert_eq!(headers.len(), 3);
+    // xids continue in order.
+    assert!(headers.windows(2).all(|w| w[1].0 == w[0].0 + 1));
+    c.submit(now, request(OpCode::Exists, 7, None));
+    let mut fresh = BytesMut::new();
+    assert_eq!(c.take_transmit(&mut fresh), 1);
+    assert_eq!(
+        sent_headers(fresh),
+        [(headers[2].0 + 1, OpCode::Exists.code())]
+    );
+    assert!(!c.has_transmit());
+}
