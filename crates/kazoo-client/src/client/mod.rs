@@ -114,6 +114,8 @@ pub(crate) struct Inner {
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     next_watcher: AtomicU64,
     pub default_acl: Vec<Acl>,
+    /// `default_acl` as create requests carry it (encoded once, not per create).
+    pub default_acl_wire: Vec<u8>,
     pub request_timeout: Option<Duration>,
     pub max_request_size: usize,
 }
@@ -222,6 +224,11 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 default_acl: cfg.default_acl.clone(),
+                default_acl_wire: {
+                    let mut wire = Vec::new();
+                    crate::ops::create::put_acl(&mut wire, &cfg.default_acl);
+                    wire
+                },
                 request_timeout: cfg.request_timeout,
                 max_request_size: cfg.max_request_size,
                 cfg: Mutex::new(cfg),

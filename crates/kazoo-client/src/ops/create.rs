@@ -218,19 +218,19 @@ impl Client {
         } else {
             OpCode::Create
         };
-        let acl = opts.acl_or(&self.inner.default_acl);
-        let acl_len: usize = acl.iter().map(Encode::encoded_len).sum();
-        let extra = 12 + data.len() + acl_len;
+        // The client's default ACL was encoded once, when the client was built.
+        let acl = opts.acl.as_deref();
+        let acl_len = match acl {
+            Some(acl) => 4 + acl.iter().map(Encode::encoded_len).sum::<usize>(),
+            None => self.inner.default_acl_wire.len(),
+        };
+        let extra = 8 + data.len() + acl_len;
         Some(
             self.call_path(op, path, mode.is_sequential(), extra, None, |f| {
                 self.put_data(f, data)?;
-                f.put_i32(acl.len() as i32);
-                for a in acl {
-                    f.put_i32(a.perms.0);
-                    for s in [&a.id.scheme, &a.id.id] {
-                        f.put_i32(s.len() as i32);
-                        f.put_slice(s.as_bytes());
-                    }
+                match acl {
+                    Some(acl) => put_acl(f, acl),
+                    None => f.extend_from_slice(&self.inner.default_acl_wire),
                 }
                 f.put_i32(mode.flag());
                 Ok(())
@@ -359,6 +359,18 @@ fn ancestors(path: &str) -> Vec<String> {
     out
 }
 
+/// Appends an ACL list as a create request carries it: the count, then each entry.
+pub(crate) fn put_acl(f: &mut Vec<u8>, acl: &[Acl]) {
+    f.put_i32(acl.len() as i32);
+    for a in acl {
+        f.put_i32(a.perms.0);
+        for s in [&a.id.scheme, &a.id.id] {
+            f.put_i32(s.len() as i32);
+            f.put_slice(s.as_bytes());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +401,29 @@ mod tests {
             .ttl(Duration::from_secs(1))
             .request("/a".into(), Bytes::new(), &[], false);
         assert!(matches!(e, Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn an_acl_list_is_written_as_the_protocol_encodes_it() {
+        use bytes::BytesMut;
+        use kazoo_proto::{Encode, Id, Perms};
+        let lists = [
+            Acl::open_unsafe(),
+            vec![],
+            vec![
+                Acl::new(Perms::READ, Id::new("world", "anyone")),
+                Acl::new(Perms::ALL, Id::new("digest", "bob:x/1+=")),
+            ],
+        ];
+        for acl in lists {
+            let mut ours = Vec::new();
+            put_acl(&mut ours, &acl);
+            let mut want = BytesMut::new();
+            want.put_i32(acl.len() as i32);
+            for a in &acl {
+                a.encode(&mut want);
+            }
+            assert_eq!(ours, &want[..], "{acl:?}");
+        }
     }
 }
