@@ -10,9 +10,10 @@
 use crate::client::ErrPath;
 use crate::error::{Error, Result};
 use crate::session::RawReply;
+use parking_lot::{Mutex, MutexGuard};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 /// A value handed over once from the I/O task to one waiting future: the state machine shared
@@ -43,7 +44,7 @@ impl<V> Default for OnceSlot<V> {
 
 impl<V> OnceSlot<V> {
     fn lock(&self) -> MutexGuard<'_, State<V>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.lock()
     }
 
     /// The sender's one hand-over (`None`: the sender went away without a value); later

@@ -37,8 +37,9 @@ use crate::session::watches::WatchRegistration;
 use crate::session::Request;
 use crate::watch::WatchTx;
 use kazoo_proto::OpCode;
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use tokio::sync::mpsc;
 
@@ -181,7 +182,7 @@ impl Gate {
     }
 
     fn lock(&self) -> MutexGuard<'_, GateState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock()
     }
 
     /// Hands `cmd` to the I/O task now, or queues it behind earlier calls. Fails (dropping
