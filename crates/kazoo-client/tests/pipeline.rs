@@ -140,6 +140,49 @@ async fn a_sliding_window_of_a_thousand_requests_keeps_call_order_and_drains() {
     assert!(t0.elapsed() < Duration::from_secs(5));
 }
 
+#[tokio::test]
+async fn small_and_large_frames_and_other_requests_keep_call_order_with_and_without_a_bound() {
+    // Small frames are encoded into the I/O task's batch, large ones (over 1 KiB) get their
+    // own allocation, and requests beyond the bound wait with frames of their own: one burst
+    // of all three kinds, plus requests encoded the general way (sync), must still reach the
+    // server in call order, each with its own data.
+    for bound in [None, Some(16)] {
+        let (zk, _root) = chrooted_client_with("mixed", |b| match bound {
+            Some(n) => b.max_in_flight(n),
+            None => b,
+        })
+        .await;
+        zk.ensure_path("/m").await.unwrap();
+        let opts = CreateOptions::new().sequential();
+        let data = |i: usize| -> Bytes {
+            let len = if i % 3 == 0 { 2_000 + i } else { i % 50 };
+            Bytes::from((0..len).map(|k| (i + k) as u8).collect::<Vec<u8>>())
+        };
+        let n = 600usize;
+        let mut creates = Vec::with_capacity(n);
+        let mut syncs = Vec::new();
+        for i in 0..n {
+            creates.push(zk.create("/m/n-", data(i), &opts));
+            if i % 100 == 0 {
+                syncs.push(zk.sync("/m"));
+            }
+        }
+        let paths = futures::future::try_join_all(creates).await.unwrap();
+        futures::future::try_join_all(syncs).await.unwrap();
+        assert_call_order(&paths);
+        let gets: Vec<_> = paths.iter().map(|p| zk.get(p)).collect();
+        for (i, got) in futures::future::try_join_all(gets)
+            .await
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            assert_eq!(got.0, data(i), "data of call {i} (bound {bound:?})");
+        }
+        zk.close().await;
+    }
+}
+
 /// The sequence numbers the server gave grow in the order of `paths` (call order).
 fn assert_call_order(paths: &[String]) {
     let seqs: Vec<i64> = paths
