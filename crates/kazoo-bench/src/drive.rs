@@ -63,7 +63,8 @@ pub fn data_path(spec: &RunSpec) -> String {
     format!("{}/data", spec.prefix)
 }
 
-fn w1_path(spec: &RunSpec) -> String {
+/// The node every W1 round creates, reads, writes and deletes.
+pub fn w1_path(spec: &RunSpec) -> String {
     format!("{}/w1-{}", spec.prefix, spec.run_id)
 }
 

@@ -553,19 +553,11 @@ impl Driver {
 
     fn handle_batch(&mut self, now: Instant) {
         let mut batch = std::mem::take(&mut self.batch);
-        let mut frames = batch.frames.as_slice();
-        for cmd in batch.cmds.drain(..) {
+        for (cmd, frame) in batch.drain() {
             match cmd {
                 Command::Batched {
-                    op,
-                    len,
-                    watch,
-                    token,
+                    op, watch, token, ..
                 } => {
-                    // The gate wrote exactly `len` bytes for it. A short batch cannot happen;
-                    // were it to, the request would fail (as shorter than a header), not panic.
-                    let (frame, rest) = frames.split_at_checked(len).unwrap_or((&[], frames));
-                    frames = rest;
                     tracing::trace!(op = ?op, "queueing request");
                     self.core.submit_frame(now, op, frame, watch, token);
                 }

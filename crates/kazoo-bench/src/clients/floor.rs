@@ -5,7 +5,7 @@
 //! one task on a current-thread tokio runtime. It shows what waiting through the runtime's
 //! `epoll` costs by itself, the least any tokio client pays per round trip.
 
-use crate::drive::{data_path, phases, DATA};
+use crate::drive::{data_path, phases, w1_path, DATA};
 use crate::measure::{Gate, Samples, Stop};
 use crate::spec::{Outcome, RunSpec, Workload};
 use crate::usage::{peak_rss_bytes, process_cpu, sleep_until_ns};
@@ -62,7 +62,7 @@ struct W1Frames {
 
 impl W1Frames {
     fn new(spec: &RunSpec) -> W1Frames {
-        let path = format!("{}/w1-{}", spec.prefix, spec.run_id);
+        let path = w1_path(spec);
         W1Frames {
             frames: [
                 wire::create(0, &path, DATA, 0),

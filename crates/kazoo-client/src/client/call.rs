@@ -9,16 +9,18 @@
 //! ([`Client::call_path`]) instead of building an owned request record first.
 
 use super::gate::BATCH_FRAME_MAX;
-use super::{decode, Client, CommandTx};
+use super::{decode, Client, CommandTx, Gate};
 use crate::driver::{Command, Sink, Token, TokenWatch};
 use crate::error::{Error, Result};
 use crate::reply::{self, ReplyRx};
 use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
 use crate::session::{RawReply, Request};
+use crate::watch::WatchTx;
 use bytes::{Bytes, BytesMut};
 use kazoo_proto::{OpCode, Response};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// A watch to register with a request.
@@ -217,13 +219,21 @@ fn seal(frame: &mut [u8], limit: usize) -> Result<()> {
     Ok(())
 }
 
-/// A request's frame as [`Client::hand_over`] gets it.
-enum Frame<F> {
-    /// Encoded already (its xid is filled in when it is written).
-    Built(Bytes),
-    /// Written by the function into the vector it is given, appended whole: length prefix
-    /// (sealed), header with a placeholder xid, body.
-    Encode(F),
+/// How [`Client::hand_over`] gives the gate a request with a frame of its own (its xid is
+/// filled in when it is written).
+fn built(
+    op: OpCode,
+    frame: Bytes,
+) -> impl FnOnce(&Arc<Gate>, Option<WatchRegistration<WatchTx>>, Token) -> Result<()> {
+    move |gate, watch, token| {
+        let req = Request {
+            op,
+            frame,
+            watch,
+            token,
+        };
+        gate.send(Command::Request(req)).map_err(|_| Error::Closed)
+    }
 }
 
 impl Client {
@@ -277,18 +287,14 @@ impl Client {
             seal(&mut f[at..], limit)
         };
         if size <= BATCH_FRAME_MAX {
-            return self.hand_over(op, path, Some(path), watch, Frame::Encode(write));
+            let encoded =
+                move |gate: &Arc<Gate>, watch, token| gate.send_encoded(op, watch, token, write);
+            return self.hand_over(op, path, Some(path), watch, encoded);
         }
         let mut frame = Vec::with_capacity(size);
         match write(&mut frame) {
             // Exactly sized, so it becomes `Bytes` without a copy or a second allocation.
-            Ok(()) => self.hand_over(
-                op,
-                path,
-                Some(path),
-                watch,
-                Frame::<fn(&mut Vec<u8>) -> Result<()>>::Built(frame.into()),
-            ),
+            Ok(()) => self.hand_over(op, path, Some(path), watch, built(op, frame.into())),
             Err(e) => Call::failed(op, e),
         }
     }
@@ -324,16 +330,16 @@ impl Client {
         path: Option<&str>,
         watch: Option<WatchSpec>,
     ) -> Call {
-        self.hand_over(
-            op,
-            "",
-            path,
-            watch,
-            Frame::<fn(&mut Vec<u8>) -> Result<()>>::Built(frame),
-        )
+        let limit = self.inner.max_request_size;
+        let size = frame.len().saturating_sub(4);
+        if size > limit {
+            return Call::failed(op, Error::TooLarge { size, limit });
+        }
+        self.hand_over(op, "", path, watch, built(op, frame))
     }
 
-    /// Hands a request to the I/O task now; the returned [`Call`] waits for its reply, whose
+    /// Hands a request to the I/O task now through `send` (which gives it to the gate with
+    /// its watch registration and token); the returned [`Call`] waits for its reply, whose
     /// errors name `err_path`.
     fn hand_over(
         &self,
@@ -341,15 +347,8 @@ impl Client {
         err_path: &str,
         path: Option<&str>,
         watch: Option<WatchSpec>,
-        frame: Frame<impl FnOnce(&mut Vec<u8>) -> Result<()>>,
+        send: impl FnOnce(&Arc<Gate>, Option<WatchRegistration<WatchTx>>, Token) -> Result<()>,
     ) -> Call {
-        if let Frame::Built(f) = &frame {
-            let limit = self.inner.max_request_size;
-            if f.len().saturating_sub(4) > limit {
-                let size = f.len() - 4;
-                return Call::failed(op, Error::TooLarge { size, limit });
-            }
-        }
         let span = tracing::enabled!(tracing::Level::DEBUG).then(|| {
             Box::new(tracing::debug_span!(
                 "zk_request",
@@ -359,7 +358,7 @@ impl Client {
         });
         // Borrowed under the read lock rather than cloned: no reference-count traffic per
         // request. The gate never touches this lock.
-        let cmd_slot = self.inner.cmd.read().unwrap_or_else(|e| e.into_inner());
+        let cmd_slot = self.cmd();
         let Some(gate) = cmd_slot.as_ref().map(CommandTx::gate) else {
             return Call::failed(op, Error::Closed);
         };
@@ -394,18 +393,7 @@ impl Client {
             watch: token_watch,
             permit: None,
         };
-        let sent = match frame {
-            Frame::Built(frame) => gate
-                .send(Command::Request(Request {
-                    op,
-                    frame,
-                    watch: registration,
-                    token,
-                }))
-                .map_err(|_| Error::Closed),
-            Frame::Encode(write) => gate.send_encoded(op, registration, token, write),
-        };
-        if let Err(e) = sent {
+        if let Err(e) = send(gate, registration, token) {
             return Call::failed(op, e);
         }
         Call {

@@ -85,6 +85,26 @@ impl Batch {
     pub(crate) fn is_empty(&self) -> bool {
         self.cmds.is_empty()
     }
+
+    /// Takes the commands out in call order, each with its frame from [`Batch::frames`]
+    /// (empty for a command that is not [`Command::Batched`]). The frames stay, to be cleared
+    /// by the caller. A short batch cannot happen; were it to, the frame would come out empty
+    /// (and its request fail as shorter than a header), not panic.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = (Command, &[u8])> + '_ {
+        let Batch { cmds, frames } = self;
+        let mut rest = frames.as_slice();
+        cmds.drain(..).map(move |cmd| {
+            let frame = match &cmd {
+                Command::Batched { len, .. } => {
+                    let (frame, after) = rest.split_at_checked(*len).unwrap_or((&[], rest));
+                    rest = after;
+                    frame
+                }
+                _ => &[],
+            };
+            (cmd, frame)
+        })
+    }
 }
 
 /// The sending side of the I/O task's command channel. The task reads that channel only when
@@ -194,10 +214,26 @@ impl Gate {
             drop(cmd);
             return Err(TaskGone);
         }
-        if !st.waiting.is_empty() || (counted(&cmd) && st.outstanding >= self.limit) {
+        if self.must_wait(&st, counted(&cmd)) {
             st.waiting.push_back(cmd);
             return Ok(());
         }
+        self.let_through(st, cmd);
+        Ok(())
+    }
+
+    /// Whether a new call waits behind earlier ones: some wait already, or it is a request
+    /// (`counted`) and the bound is reached.
+    #[inline]
+    fn must_wait(&self, st: &GateState, counted: bool) -> bool {
+        !st.waiting.is_empty() || (counted && st.outstanding >= self.limit)
+    }
+
+    /// Lets `cmd` through to the I/O task (a request takes its place under the bound) and
+    /// wakes the task.
+    // Inlined: a command is 120 bytes, moved by value into a call otherwise.
+    #[inline(always)]
+    fn let_through(self: &Arc<Self>, mut st: MutexGuard<'_, GateState>, cmd: Command) {
         let cmd = self.attach(&mut st, cmd);
         st.ready.cmds.push(cmd);
         let waker = st.waker.take();
@@ -205,7 +241,6 @@ impl Gate {
         if let Some(w) = waker {
             w.wake();
         }
-        Ok(())
     }
 
     /// Hands a request to the I/O task, its frame written by `write` (which appends the
@@ -217,14 +252,14 @@ impl Gate {
         self: &Arc<Self>,
         op: OpCode,
         watch: Option<WatchRegistration<WatchTx>>,
-        mut token: Token,
+        token: Token,
         write: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Result<()> {
         let mut st = self.lock();
         if st.shut {
             return Err(Error::Closed);
         }
-        if !st.waiting.is_empty() || st.outstanding >= self.limit {
+        if self.must_wait(&st, true) {
             let mut frame = Vec::new();
             write(&mut frame)?;
             st.waiting.push_back(Command::Request(Request {
@@ -242,21 +277,13 @@ impl Gate {
             return Err(e);
         }
         let len = frames.len() - at;
-        st.outstanding += 1;
-        token.permit = Some(Permit {
-            gate: Some(self.clone()),
-        });
-        st.ready.cmds.push(Command::Batched {
+        let cmd = Command::Batched {
             op,
             len,
             watch,
             token,
-        });
-        let waker = st.waker.take();
-        drop(st);
-        if let Some(w) = waker {
-            w.wake();
-        }
+        };
+        self.let_through(st, cmd);
         Ok(())
     }
 
@@ -449,23 +476,24 @@ mod tests {
         (sent, rx)
     }
 
-    /// Each command of a batch with its frame: `(tag, frame length, batched)`.
-    fn frames(batch: &Batch) -> Vec<(u8, usize, bool)> {
-        let mut at = 0;
-        batch
-            .cmds
-            .iter()
-            .filter_map(|c| match c {
-                Command::Batched { len, .. } => {
-                    let f = &batch.frames[at..at + len];
-                    at += len;
+    /// Each request of a batch with its frame, as the I/O task takes them out:
+    /// `(tag, frame length, batched)`. The commands are put back (they keep their places).
+    fn frames(batch: &mut Batch) -> Vec<(u8, usize, bool)> {
+        let mut seen = Vec::new();
+        let mut cmds = Vec::new();
+        for (c, f) in batch.drain() {
+            match &c {
+                Command::Batched { .. } => {
                     assert!(f.iter().all(|&b| b == f[0]), "frames overlap");
-                    Some((f[0], *len, true))
+                    seen.push((f[0], f.len(), true));
                 }
-                Command::Request(r) => Some((r.frame[0], r.frame.len(), false)),
-                _ => None,
-            })
-            .collect()
+                Command::Request(r) => seen.push((r.frame[0], r.frame.len(), false)),
+                _ => {}
+            }
+            cmds.push(c);
+        }
+        batch.cmds = cmds;
+        seen
     }
 
     #[test]
@@ -479,7 +507,7 @@ mod tests {
         assert_eq!(gate.counts(), (2, 1));
         let mut first = Batch::default();
         assert!(!gate.take_ready(&mut first));
-        assert_eq!(frames(&first), [(1, 30, true), (2, 12, true)]);
+        assert_eq!(frames(&mut first), [(1, 30, true), (2, 12, true)]);
         assert_eq!(first.frames.len(), 42);
         // Answering both lets the waiting one through, and a new call is batched behind it.
         drop(first.cmds);
@@ -487,7 +515,7 @@ mod tests {
         assert!(d.is_ok());
         let mut second = Batch::default();
         gate.take_ready(&mut second);
-        assert_eq!(frames(&second), [(3, 20, false), (4, 5, true)]);
+        assert_eq!(frames(&mut second), [(3, 20, false), (4, 5, true)]);
         assert_eq!(second.frames.len(), 5);
         assert_eq!(gate.counts(), (2, 0));
     }
@@ -535,7 +563,7 @@ mod tests {
         assert_eq!(gate.counts(), (2, 0));
         let mut batch = Batch::default();
         gate.take_ready(&mut batch);
-        assert_eq!(frames(&batch), [(1, 8, true), (2, 3, true)]);
+        assert_eq!(frames(&mut batch), [(1, 8, true), (2, 3, true)]);
         assert_eq!(batch.frames.len(), 11);
         // A shut gate refuses without encoding.
         gate.shut();

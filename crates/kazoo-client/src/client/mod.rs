@@ -250,6 +250,16 @@ impl Client {
         self.inner.cfg.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The running I/O task's command sender (and, through it, its gate), read.
+    pub(crate) fn cmd(&self) -> std::sync::RwLockReadGuard<'_, Option<CommandTx>> {
+        self.inner.cmd.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The same, to start or stop the task.
+    fn cmd_mut(&self) -> std::sync::RwLockWriteGuard<'_, Option<CommandTx>> {
+        self.inner.cmd.write().unwrap_or_else(|e| e.into_inner())
+    }
+
     // ---- lifecycle ---------------------------------------------------------------------
 
     /// Starts the I/O task (if not running) and waits until connected, at most `timeout`.
@@ -290,7 +300,7 @@ impl Client {
     }
 
     fn spawn_driver(&self) {
-        let mut cmd = self.inner.cmd.write().unwrap_or_else(|e| e.into_inner());
+        let mut cmd = self.cmd_mut();
         if cmd.as_ref().is_some_and(|c| !c.is_closed()) {
             return;
         }
@@ -348,12 +358,7 @@ impl Client {
     }
 
     fn is_running(&self) -> bool {
-        self.inner
-            .cmd
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .is_some_and(|c| !c.is_closed())
+        self.cmd().as_ref().is_some_and(|c| !c.is_closed())
     }
 
     /// Closes the session (its ephemeral nodes go, its watches fire on other clients) and
@@ -366,12 +371,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn close(&self) {
-        let tx = self
-            .inner
-            .cmd
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let tx = self.cmd_mut().take();
         let task = self
             .inner
             .task
@@ -437,13 +437,7 @@ impl Client {
             ));
         }
         *self.lock_hosts() = list.clone();
-        if let Some(tx) = self
-            .inner
-            .cmd
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
+        if let Some(tx) = self.cmd().as_ref() {
             tx.send(Command::SetHosts(list));
         }
         Ok(())
@@ -611,12 +605,7 @@ impl Client {
     // ---- plumbing ----------------------------------------------------------------------
 
     pub(crate) fn gate(&self) -> Option<Arc<Gate>> {
-        self.inner
-            .cmd
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map(|tx| tx.gate().clone())
+        self.cmd().as_ref().map(|tx| tx.gate().clone())
     }
 
     /// Hands a command that must keep its call-time place among requests (auth, watch

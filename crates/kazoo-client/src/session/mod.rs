@@ -531,11 +531,16 @@ impl<T, S> SessionCore<T, S> {
                     result: Err(err),
                 });
             }
-            Phase::Syncing { .. } | Phase::Connected { .. } if self.queued.is_empty() => {
-                self.send_request(now, req);
-            }
+            _ if self.sends_now() => self.send_request(now, req),
             _ => self.queued.push_back(req),
         }
+    }
+
+    /// Whether a request submitted now is written at once: the session is up (or replaying
+    /// its state) and nothing queued is waiting to go first.
+    fn sends_now(&self) -> bool {
+        matches!(self.phase, Phase::Syncing { .. } | Phase::Connected { .. })
+            && self.queued.is_empty()
     }
 
     /// Like [`SessionCore::submit`], with the frame borrowed: it is copied into the transmit
@@ -548,19 +553,19 @@ impl<T, S> SessionCore<T, S> {
         watch: Option<WatchRegistration<S>>,
         token: T,
     ) {
-        match self.phase {
-            Phase::Syncing { .. } | Phase::Connected { .. } if self.queued.is_empty() => {
-                self.write_request(now, op, frame, watch, token);
-            }
-            _ => self.submit(
+        if self.sends_now() {
+            self.write_request(now, op, frame, watch, token);
+        } else {
+            let frame = Bytes::copy_from_slice(frame);
+            self.submit(
                 now,
                 Request {
                     op,
-                    frame: Bytes::copy_from_slice(frame),
+                    frame,
                     watch,
                     token,
                 },
-            ),
+            );
         }
     }
 
