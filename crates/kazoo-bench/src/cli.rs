@@ -112,6 +112,12 @@ pub struct RunArgs {
     /// Number of watches (and W6 nodes).
     #[arg(long, default_value_t = 10_000)]
     pub watches: usize,
+    /// Extra JVM flag for the real server (repeatable), after the benchmark's own.
+    #[arg(long = "zk-jvm-arg", allow_hyphen_values = true)]
+    pub zk_jvm_args: Vec<String>,
+    /// Extra `zoo.cfg` line KEY=VALUE for the real server (repeatable).
+    #[arg(long = "zk-config")]
+    pub zk_config: Vec<String>,
     /// Also measure instructions/op under callgrind (W5).
     #[arg(long)]
     pub callgrind: bool,

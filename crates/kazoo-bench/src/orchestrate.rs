@@ -156,13 +156,21 @@ fn start_servers(args: &RunArgs) -> Result<Servers> {
     };
     let real = if args.modes.contains(&Mode::Real) {
         eprintln!("starting ZooKeeper (kazoo-testkit)...");
-        let zk = kazoo_testkit::ZkServer::builder()
+        let mut zk = kazoo_testkit::ZkServer::builder()
             // A benchmark wants the server at full speed: C2 JIT and room for 10^5 nodes.
             .jvm_arg("-XX:TieredStopAtLevel=4")
             .jvm_arg("-Xms512m")
-            .jvm_arg("-Xmx1g")
-            .start()
-            .context("starting ZooKeeper")?;
+            .jvm_arg("-Xmx1g");
+        for a in &args.zk_jvm_args {
+            zk = zk.jvm_arg(a.clone());
+        }
+        for kv in &args.zk_config {
+            let (k, v) = kv
+                .split_once('=')
+                .with_context(|| format!("--zk-config {kv:?}: expected KEY=VALUE"))?;
+            zk = zk.config(k, v);
+        }
+        let zk = zk.start().context("starting ZooKeeper")?;
         let addr = zk.addr();
         let tree = args.workloads.contains(&Workload::W7);
         fixtures::load(addr, PREFIX, args.watches, tree).context("loading fixtures")?;

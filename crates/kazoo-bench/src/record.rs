@@ -106,6 +106,10 @@ pub fn machine(args: &RunArgs) -> Record {
     r.info.insert("warmup_s".into(), args.warmup.into());
     r.info.insert("inflight".into(), args.inflight.into());
     r.info.insert("watches".into(), args.watches.into());
+    r.info
+        .insert("zk_jvm_args".into(), args.zk_jvm_args.clone().into());
+    r.info
+        .insert("zk_config".into(), args.zk_config.clone().into());
     r
 }
 
