@@ -11,7 +11,7 @@ use crate::hosts::{resolve_all, HostList};
 use crate::reply::ReplyTx;
 use crate::session::watches::Fired;
 use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
-use crate::session::{Output, Request, SessionConfig, SessionCore};
+use crate::session::{Output, RawReply, ReplySink, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
 use crate::watch::{WatchProbe, WatchTx, WatchedEvent};
@@ -230,6 +230,9 @@ pub(crate) struct Driver {
     cmd_closed: bool,
     /// The last turn answered callers (see `after_answers`).
     answered: bool,
+    /// Places under the bound of requests answered since the last [`Driver::pump`], which
+    /// gives them back to the gate.
+    released: usize,
     /// Runs on a current-thread runtime. On a multi-thread one, yielding to the callers
     /// would make the worker wake another to steal this task: slower, not faster.
     single_thread: bool,
@@ -282,7 +285,7 @@ impl Driver {
             connecting: None,
             io: None,
             current: None,
-            rbuf: BytesMut::with_capacity(64 * 1024),
+            rbuf: BytesMut::with_capacity(READ_CHUNK),
             wbuf: BytesMut::with_capacity(64 * 1024),
             unwritten: 0,
             close_waiters: Vec::new(),
@@ -291,6 +294,7 @@ impl Driver {
             probe_rx,
             cmd_closed: false,
             answered: false,
+            released: 0,
             single_thread: tokio::runtime::Handle::try_current()
                 .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread),
         }
@@ -312,7 +316,13 @@ impl Driver {
                 Wake::Ready(control) => self.handle_taken(now, control),
                 Wake::Connected(res) => self.on_connected(now, res),
                 Wake::Read(Ok(0)) => self.lost(now, "the server closed the connection"),
-                Wake::Read(Ok(_)) => self.core.handle_read(now, &mut self.rbuf),
+                Wake::Read(Ok(_)) => {
+                    let mut sink = Answers {
+                        answered: &mut self.answered,
+                        released: &mut self.released,
+                    };
+                    self.core.handle_read_with(now, &mut self.rbuf, &mut sink);
+                }
                 Wake::Read(Err(e)) => {
                     // A server refusing our client certificate says so only now, in TLS 1.3.
                     self.note_tls_failure(&e);
@@ -797,8 +807,9 @@ impl Driver {
         if self.io.is_some() {
             self.unwritten += self.core.take_transmit(&mut self.wbuf);
         }
-        // The places of the requests answered here go back to the gate together, at the end.
-        let mut released = 0;
+        // The places of the requests answered here (and by the read before) go back to the
+        // gate together, at the end.
+        let mut released = std::mem::take(&mut self.released);
         while let Some(out) = self.core.poll_output() {
             match out {
                 Output::Reply { mut token, result } => {
@@ -909,6 +920,30 @@ impl Future for YieldOnce {
     }
 }
 
+/// What a read hands replies to straight away: those of requests without a watcher (the
+/// others need the task's watch bookkeeping, in [`Driver::pump`]).
+struct Answers<'a> {
+    answered: &'a mut bool,
+    released: &'a mut usize,
+}
+
+impl ReplySink<Token> for Answers<'_> {
+    fn takes(&mut self, token: &Token) -> bool {
+        token.watch.is_none()
+    }
+
+    fn deliver(&mut self, mut token: Token, result: Result<RawReply, crate::Error>) {
+        *self.answered = true;
+        *self.released += token.permit.take().map_or(0, |p| usize::from(p.defer()));
+        token.reply.send(result);
+    }
+}
+
+/// The read buffer's size: one read takes up to this much.
+const READ_CHUNK: usize = 64 * 1024;
+/// The least free room the read buffer has before a read.
+const READ_ROOM: usize = 8 * 1024;
+
 /// The connection's next event: a read (first: replies are what most wake-ups are for) or,
 /// when `want_write`, a write of what is buffered. Pending forever without a connection.
 fn io_opt<'a>(
@@ -921,8 +956,11 @@ fn io_opt<'a>(
         let Some(t) = io.as_mut() else {
             return std::task::Poll::Pending;
         };
-        if rbuf.capacity() - rbuf.len() < 8192 {
-            rbuf.reserve(64 * 1024);
+        if rbuf.capacity() - rbuf.len() < READ_ROOM {
+            // Ask for a buffer of READ_CHUNK in all, not READ_CHUNK more: when no reply still
+            // shares the old buffer, `BytesMut` then moves the partial frame to its front
+            // instead of growing the buffer (which copies everything read into it so far).
+            rbuf.reserve(READ_CHUNK.saturating_sub(rbuf.len()).max(READ_ROOM));
         }
         let read = std::pin::pin!(t.read_buf(rbuf));
         if let std::task::Poll::Ready(r) = read.poll(cx) {

@@ -11,6 +11,7 @@ use crate::client::ErrPath;
 use crate::error::{Error, Result};
 use crate::session::RawReply;
 use parking_lot::{Mutex, MutexGuard};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -112,14 +113,70 @@ pub(crate) struct Slot {
     deadline: Option<tokio::time::Instant>,
 }
 
+/// How many finished slots a thread keeps for its next requests (see [`recycle`]).
+const SPARE_SLOTS: usize = 32;
+
+thread_local! {
+    /// Finished slots, reset, that this thread's next requests take instead of allocating.
+    static SPARE: RefCell<Vec<Arc<Slot>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Keeps a finished slot that nobody else holds for this thread's next request: a pipelining
+/// caller then allocates and frees no slot per request, where the allocator's two calls
+/// were the largest single cost of a request after the system calls (W5 in BENCHMARKS.md).
+/// At most [`SPARE_SLOTS`] per thread; past that, and while the thread is exiting, the slot
+/// is freed as before.
+fn recycle(mut slot: Arc<Slot>) {
+    let Some(s) = Arc::get_mut(&mut slot) else {
+        return;
+    };
+    let st = s.reply.0.get_mut();
+    st.value = None;
+    st.waker = None;
+    st.done = false;
+    st.abandoned = false;
+    if matches!(s.path, ErrPath::Heap(_)) {
+        // A long path's own allocation is not kept.
+        s.path = ErrPath::new("");
+    }
+    let _ = SPARE.try_with(|spare| {
+        if let Ok(mut spare) = spare.try_borrow_mut() {
+            if spare.len() < SPARE_SLOTS {
+                spare.push(slot);
+            }
+        }
+    });
+}
+
+/// How many spare slots this thread keeps now.
+#[cfg(test)]
+fn spare_len() -> usize {
+    SPARE.with(|spare| spare.borrow().len())
+}
+
+/// A spare slot of this thread's, set up for `path` and `deadline`, if it has one.
+fn reuse(path: &str, deadline: Option<tokio::time::Instant>) -> Option<Arc<Slot>> {
+    let mut slot = SPARE
+        .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
+        .ok()??;
+    // Only unshared slots are kept, so this always succeeds.
+    let s = Arc::get_mut(&mut slot)?;
+    s.path.set(path);
+    s.deadline = deadline;
+    Some(slot)
+}
+
 /// The I/O task's end: completes the caller's future once. Dropped without sending, the
 /// caller sees [`Error::Closed`].
 #[derive(Debug)]
-pub(crate) struct ReplyTx(Arc<Slot>);
+pub(crate) struct ReplyTx(Option<Arc<Slot>>);
 
 /// The caller's end: a future of the reply.
 #[derive(Debug)]
-pub(crate) struct ReplyRx(Arc<Slot>);
+pub(crate) struct ReplyRx(Option<Arc<Slot>>);
+
+/// The path of a receiver that no longer has its slot (never seen: only its drop takes it).
+static NO_PATH: ErrPath = ErrPath::Inline(0, [0; ErrPath::INLINE]);
 
 /// A connected pair.
 pub(crate) fn channel() -> (ReplyTx, ReplyRx) {
@@ -132,35 +189,51 @@ pub(crate) fn channel_for(
     path: &str,
     deadline: Option<tokio::time::Instant>,
 ) -> (ReplyTx, ReplyRx) {
-    let slot = Arc::new(Slot {
-        reply: OnceSlot::default(),
-        path: ErrPath::new(path),
-        deadline,
+    let slot = reuse(path, deadline).unwrap_or_else(|| {
+        Arc::new(Slot {
+            reply: OnceSlot::default(),
+            path: ErrPath::new(path),
+            deadline,
+        })
     });
-    (ReplyTx(slot.clone()), ReplyRx(slot))
+    (ReplyTx(Some(slot.clone())), ReplyRx(Some(slot)))
 }
 
 impl ReplyTx {
     /// Hands over the reply and wakes the caller.
-    pub(crate) fn send(self, r: Result<RawReply>) {
-        self.0.reply.complete(Some(r));
+    pub(crate) fn send(mut self, r: Result<RawReply>) {
+        // Taken, so that the drop does not lock the slot a second time.
+        if let Some(slot) = self.0.take() {
+            slot.reply.complete(Some(r));
+        }
     }
 
     /// True when the caller dropped its future: the reply would go nowhere.
     pub(crate) fn is_closed(&self) -> bool {
-        self.0.reply.is_abandoned()
+        self.0.as_ref().is_none_or(|s| s.reply.is_abandoned())
     }
 }
 
 impl Drop for ReplyTx {
     fn drop(&mut self) {
-        self.0.reply.complete(None);
+        if let Some(slot) = &self.0 {
+            slot.reply.complete(None);
+        }
     }
 }
 
 impl Drop for ReplyRx {
     fn drop(&mut self) {
-        self.0.reply.abandon();
+        let Some(mut slot) = self.0.take() else {
+            return;
+        };
+        if Arc::get_mut(&mut slot).is_some() {
+            // The sender is gone: nobody can see the slot any more, so no need to mark it
+            // abandoned.
+            recycle(slot);
+        } else {
+            slot.reply.abandon();
+        }
     }
 }
 
@@ -168,17 +241,17 @@ impl ReplyRx {
     /// True once the sender sent or was dropped.
     #[cfg(test)]
     pub(crate) fn is_finished(&self) -> bool {
-        self.0.reply.is_done()
+        self.0.as_ref().is_none_or(|s| s.reply.is_done())
     }
 
     /// The path the request's errors name.
     pub(crate) fn path(&self) -> &ErrPath {
-        &self.0.path
+        self.0.as_ref().map_or(&NO_PATH, |s| &s.path)
     }
 
     /// When the request times out, if it does.
     pub(crate) fn deadline(&self) -> Option<tokio::time::Instant> {
-        self.0.deadline
+        self.0.as_ref()?.deadline
     }
 }
 
@@ -186,7 +259,10 @@ impl Future for ReplyRx {
     type Output = Result<RawReply>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<RawReply>> {
-        match self.0.reply.poll_take(cx) {
+        let Some(slot) = &self.0 else {
+            return Poll::Ready(Err(Error::Closed));
+        };
+        match slot.reply.poll_take(cx) {
             Poll::Ready(Some(v)) => Poll::Ready(v),
             Poll::Ready(None) => Poll::Ready(Err(Error::Closed)),
             Poll::Pending => Poll::Pending,
@@ -234,5 +310,70 @@ mod tests {
         drop(rx);
         assert!(tx.is_closed());
         tx.send(Ok(raw()));
+    }
+    #[test]
+    fn a_finished_slot_is_reused_clean_and_only_once_nobody_else_holds_it() {
+        // A fresh thread: its spare list starts empty whatever other tests did.
+        std::thread::spawn(|| {
+            let (tx, rx) = channel_for("/a/long/enough/path", None);
+            let first = Arc::as_ptr(rx.0.as_ref().unwrap());
+            tx.send(Ok(raw()));
+            drop(rx); // sent, never taken: the value is dropped with the reset
+            assert_eq!(spare_len(), 1);
+            let deadline = tokio::time::Instant::now();
+            let (tx, rx) = channel_for("/b", Some(deadline));
+            assert_eq!(spare_len(), 0);
+            assert_eq!(
+                Arc::as_ptr(rx.0.as_ref().unwrap()),
+                first,
+                "the spare is reused"
+            );
+            assert_eq!(rx.path().as_str(), "/b");
+            assert_eq!(rx.deadline(), Some(deadline));
+            assert!(!rx.is_finished(), "a reused slot starts unsent");
+            assert!(!tx.is_closed(), "and not abandoned");
+            // The receiver goes first: the sender still holds the slot, so it is not kept,
+            // and the sender sees the receiver gone.
+            drop(rx);
+            assert_eq!(spare_len(), 0);
+            assert!(tx.is_closed());
+            drop(tx);
+            assert_eq!(spare_len(), 0, "freed by its last holder, the sender");
+            // A long path is not kept with its slot; a short one after it fits inline.
+            let long = format!("/{}", "x".repeat(100));
+            let (tx, rx) = channel_for(&long, None);
+            assert_eq!(rx.path().as_str(), long);
+            drop(tx);
+            drop(rx);
+            let (_tx, rx) = channel_for("/c", None);
+            assert_eq!(rx.path().as_str(), "/c");
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
+    fn a_thread_keeps_a_bounded_number_of_spare_slots() {
+        std::thread::spawn(|| {
+            let pairs: Vec<_> = (0..SPARE_SLOTS * 2).map(|_| channel()).collect();
+            for (tx, rx) in pairs {
+                tx.send(Ok(raw()));
+                drop(rx);
+            }
+            assert_eq!(spare_len(), SPARE_SLOTS);
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_reused_slot_delivers_its_own_reply() {
+        for zxid in 1..=3 {
+            let (tx, rx) = channel_for("/n", None);
+            let waiter = tokio::spawn(rx);
+            tokio::task::yield_now().await;
+            tx.send(Ok(RawReply { zxid, ..raw() }));
+            assert_eq!(waiter.await.unwrap().unwrap().zxid, zxid);
+        }
     }
 }

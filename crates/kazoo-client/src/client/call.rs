@@ -185,7 +185,7 @@ pub(crate) enum ErrPath {
 }
 
 impl ErrPath {
-    const INLINE: usize = 46;
+    pub(crate) const INLINE: usize = 46;
 
     pub(crate) fn new(path: &str) -> ErrPath {
         let b = path.as_bytes();
@@ -195,6 +195,18 @@ impl ErrPath {
             ErrPath::Inline(b.len() as u8, buf)
         } else {
             ErrPath::Heap(path.into())
+        }
+    }
+
+    /// Makes this `path`, reusing the inline buffer when it fits (a recycled reply slot's).
+    pub(crate) fn set(&mut self, path: &str) {
+        let b = path.as_bytes();
+        match self {
+            ErrPath::Inline(len, buf) if b.len() <= Self::INLINE => {
+                buf[..b.len()].copy_from_slice(b);
+                *len = b.len() as u8;
+            }
+            _ => *self = ErrPath::new(path),
         }
     }
 

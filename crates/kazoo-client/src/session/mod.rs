@@ -443,6 +443,18 @@ impl<T, S> SessionCore<T, S> {
 
     /// Feeds received bytes; complete frames are taken out of `buf`, a partial one stays.
     pub fn handle_read(&mut self, now: Instant, buf: &mut BytesMut) {
+        self.handle_read_with(now, buf, &mut ());
+    }
+
+    /// Like [`SessionCore::handle_read`], handing each reply that `sink` takes straight to
+    /// it instead of queueing it as an [`Output::Reply`]. Only while no output is queued: a
+    /// reply never overtakes an event, a state change or an earlier reply.
+    pub fn handle_read_with(
+        &mut self,
+        now: Instant,
+        buf: &mut BytesMut,
+        sink: &mut impl ReplySink<T>,
+    ) {
         if !matches!(
             self.phase,
             Phase::Handshake { .. }
@@ -459,7 +471,7 @@ impl<T, S> SessionCore<T, S> {
         let mut alive = true;
         for &(start, end) in &bounds {
             self.last_recv = now;
-            if let Err(reason) = self.handle_frame(now, chunk.slice(start..end)) {
+            if let Err(reason) = self.handle_frame(now, chunk.slice(start..end), sink) {
                 buf.clear();
                 self.reset(now, reason);
                 alive = false;
@@ -875,7 +887,12 @@ impl<T, S> SessionCore<T, S> {
             .to_owned()
     }
 
-    fn handle_frame(&mut self, now: Instant, frame: Bytes) -> Result<(), String> {
+    fn handle_frame(
+        &mut self,
+        now: Instant,
+        frame: Bytes,
+        sink: &mut impl ReplySink<T>,
+    ) -> Result<(), String> {
         if let Phase::Handshake { .. } = self.phase {
             let len = frame.len();
             let resp = ConnectResponse::decode(frame)
@@ -909,7 +926,7 @@ impl<T, S> SessionCore<T, S> {
                 }
                 Ok(())
             }
-            _ => self.handle_reply(hdr, body),
+            _ => self.handle_reply(hdr, body, sink),
         }
     }
 
@@ -1137,7 +1154,12 @@ impl<T, S> SessionCore<T, S> {
         Ok(())
     }
 
-    fn handle_reply(&mut self, hdr: ReplyHeader, body: Bytes) -> Result<(), String> {
+    fn handle_reply(
+        &mut self,
+        hdr: ReplyHeader,
+        body: Bytes,
+        sink: &mut impl ReplySink<T>,
+    ) -> Result<(), String> {
         let Some(front) = self.in_flight.front() else {
             return Err(format!("reply with xid {} but nothing in flight", hdr.xid));
         };
@@ -1175,19 +1197,59 @@ impl<T, S> SessionCore<T, S> {
                         watch_set = true;
                     }
                 }
-                self.outputs.push_back(Output::Reply {
-                    token,
-                    result: Ok(RawReply {
-                        zxid: hdr.zxid,
-                        err,
-                        body,
-                        watch_set,
-                    }),
+                let result = Ok(RawReply {
+                    zxid: hdr.zxid,
+                    err,
+                    body,
+                    watch_set,
                 });
+                if self.outputs.is_empty() && sink.takes(&token) {
+                    sink.deliver(token, result);
+                } else {
+                    self.outputs.push_back(Output::Reply { token, result });
+                }
             }
         }
         Ok(())
     }
+}
+
+/// Where [`SessionCore::handle_read_with`] hands replies straight away (the I/O task: no trip
+/// through the output queue for the common reply).
+///
+/// ```
+/// use kazoo_client::session::{RawReply, ReplySink};
+/// use kazoo_client::Error;
+///
+/// /// Takes the replies of requests whose token is even; the others are queued as outputs.
+/// struct Evens(Vec<(u32, i64)>);
+///
+/// impl ReplySink<u32> for Evens {
+///     fn takes(&mut self, token: &u32) -> bool {
+///         token % 2 == 0
+///     }
+///     fn deliver(&mut self, token: u32, result: Result<RawReply, Error>) {
+///         self.0.push((token, result.map_or(-1, |r| r.zxid)));
+///     }
+/// }
+/// let mut sink = Evens(Vec::new());
+/// assert!(sink.takes(&2) && !sink.takes(&3));
+/// ```
+pub trait ReplySink<T> {
+    /// Whether the reply for `token` goes to [`ReplySink::deliver`]; otherwise it is queued
+    /// as an [`Output::Reply`].
+    fn takes(&mut self, token: &T) -> bool;
+    /// Takes a reply this sink said it takes.
+    fn deliver(&mut self, token: T, result: Result<RawReply, Error>);
+}
+
+/// Takes nothing: every reply is queued.
+impl<T> ReplySink<T> for () {
+    fn takes(&mut self, _: &T) -> bool {
+        false
+    }
+
+    fn deliver(&mut self, _: T, _: Result<RawReply, Error>) {}
 }
 
 /// Hands out `*next` and advances it, wrapping to 1 before `i32::MAX`.

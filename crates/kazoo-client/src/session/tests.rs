@@ -603,3 +603,52 @@ fn taking_what_to_send_keeps_it_in_order_whether_the_buffer_is_empty_or_not() {
     );
     assert!(!c.has_transmit());
 }
+
+/// Takes every reply but those of the tokens in `refuse`, and lists the tokens it took.
+struct TakeAllBut {
+    refuse: Vec<u32>,
+    took: Vec<(u32, i64)>,
+}
+
+impl ReplySink<u32> for TakeAllBut {
+    fn takes(&mut self, token: &u32) -> bool {
+        !self.refuse.contains(token)
+    }
+
+    fn deliver(&mut self, token: u32, result: Result<RawReply, Error>) {
+        self.took.push((token, result.map_or(-1, |r| r.zxid)));
+    }
+}
+
+#[test]
+fn a_sink_takes_replies_only_while_nothing_is_queued_before_them() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    for t in 1..=5 {
+        c.submit(t0, request(OpCode::GetData, t, None));
+    }
+    let _ = sent(&mut c);
+    let mut sink = TakeAllBut {
+        refuse: vec![3],
+        took: Vec::new(),
+    };
+    let mut buf = BytesMut::new();
+    for xid in 1..=4 {
+        buf.extend_from_slice(&reply(xid, 100 + i64::from(xid), 0, &[]));
+    }
+    c.handle_read_with(t0, &mut buf, &mut sink);
+    // 3 is refused, so it is queued, and 4 queues behind it though the sink would take it.
+    assert_eq!(sink.took, vec![(1, 101), (2, 102)]);
+    let queued: Vec<(u32, i64)> = outputs(&mut c)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Reply { token, result } => Some((token, result.map_or(-1, |r| r.zxid))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queued, vec![(3, 103), (4, 104)]);
+    // With the queue drained, the next reply goes to the sink again.
+    c.handle_read_with(t0, &mut reply(5, 105, 0, &[]), &mut sink);
+    assert_eq!(sink.took.last(), Some(&(5, 105)));
+    assert!(outputs(&mut c).is_empty());
+}
