@@ -108,6 +108,13 @@ pub(crate) enum Command {
     SetHosts(HostList),
 }
 
+impl Command {
+    /// Whether this is a [`Command::Batched`] request.
+    fn is_batched(&self) -> bool {
+        matches!(self, Command::Batched { .. })
+    }
+}
+
 /// Connection facts the handles read without asking the task.
 #[derive(Debug, Default)]
 pub(crate) struct Snapshot {
@@ -563,17 +570,36 @@ impl Driver {
 
     fn handle_batch(&mut self, now: Instant) {
         let mut batch = std::mem::take(&mut self.batch);
-        for (cmd, frame) in batch.drain() {
-            match cmd {
+        let Batch { cmds, frames } = &mut batch;
+        let mut cmds = cmds.drain(..).peekable();
+        // Where the next encoded request's frame starts.
+        let mut at = 0;
+        while cmds.peek().is_some() {
+            // A run of requests encoded into the batch: their frames lie back to back from
+            // `at`, and go out with one copy.
+            let mut queued = 0usize;
+            let run = std::iter::from_fn(|| match cmds.next_if(Command::is_batched)? {
                 Command::Batched {
-                    op, watch, token, ..
+                    op,
+                    len,
+                    watch,
+                    token,
                 } => {
-                    tracing::trace!(op = ?op, "queueing request");
-                    self.core.submit_frame(now, op, frame, watch, token);
+                    queued += 1;
+                    Some((op, len, watch, token))
                 }
-                cmd => self.handle_command(now, cmd),
+                _ => None,
+            });
+            let rest = frames.get_mut(at..).unwrap_or_default();
+            at += self.core.submit_frames(now, rest, run);
+            if queued > 0 {
+                tracing::trace!(requests = queued, "queueing requests");
+            }
+            if let Some(cmd) = cmds.next() {
+                self.handle_command(now, cmd);
             }
         }
+        drop(cmds);
         batch.frames.clear();
         // A burst of large frames does not keep its memory for the client's life.
         if batch.frames.capacity() > BATCH_FRAMES_KEEP {

@@ -210,7 +210,7 @@ impl ReplyTx {
 
     /// True when the caller dropped its future: the reply would go nowhere.
     pub(crate) fn is_closed(&self) -> bool {
-        self.0.as_ref().is_none_or(|s| s.reply.is_abandoned())
+        self.0.as_ref().map_or(true, |s| s.reply.is_abandoned())
     }
 }
 
@@ -241,7 +241,7 @@ impl ReplyRx {
     /// True once the sender sent or was dropped.
     #[cfg(test)]
     pub(crate) fn is_finished(&self) -> bool {
-        self.0.as_ref().is_none_or(|s| s.reply.is_done())
+        self.0.as_ref().map_or(true, |s| s.reply.is_done())
     }
 
     /// The path the request's errors name.

@@ -90,6 +90,7 @@ impl Batch {
     /// (empty for a command that is not [`Command::Batched`]). The frames stay, to be cleared
     /// by the caller. A short batch cannot happen; were it to, the frame would come out empty
     /// (and its request fail as shorter than a header), not panic.
+    #[cfg(test)]
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = (Command, &[u8])> + '_ {
         let Batch { cmds, frames } = self;
         let mut rest = frames.as_slice();

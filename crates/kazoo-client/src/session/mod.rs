@@ -752,33 +752,88 @@ impl<T, S> SessionCore<T, S> {
         token: T,
     ) {
         if f.len() < 12 {
-            self.outputs.push_back(Output::Reply {
-                token,
-                result: Err(Error::Protocol(
-                    "request frame shorter than a header".into(),
-                )),
-            });
+            self.fail_short_frame(token);
             return;
         }
-        let xid = self.take_xid();
+        let (xid, recursive) = self.prepare(op, &watch);
         let at = self.transmit.len();
-        match &watch {
-            // See `WatchRegistry::synthesized_children_changed`: keep the server's mode
-            // recursive when this path already has a recursive watch. The mode is the last
-            // field of the addWatch body.
-            Some(w)
-                if op == OpCode::AddWatch
-                    && w.kind == WatchKind::Persistent
-                    && self.watches.has(WatchKind::PersistentRecursive, &w.path) =>
-            {
-                self.transmit.extend_from_slice(&f[..f.len() - 4]);
-                self.transmit.extend_from_slice(&1i32.to_be_bytes());
-            }
-            _ => self.transmit.extend_from_slice(f),
-        }
-        self.transmit[at + 4..at + 8].copy_from_slice(&xid.to_be_bytes());
-        self.transmit_requests += 1;
+        self.transmit.extend_from_slice(f);
+        stamp(&mut self.transmit[at..], xid, recursive);
         self.last_send = now;
+        self.record(xid, op, watch, token);
+    }
+
+    /// Sends requests whose frames lie back to back at the start of `frames`, in order (each
+    /// item: its op, frame length, watch and token), as [`SessionCore::submit_frame`] would
+    /// one by one, with their xids written into `frames` and one copy into the transmit
+    /// buffer for them all. Returns how many bytes of `frames` the requests took.
+    pub fn submit_frames(
+        &mut self,
+        now: Instant,
+        frames: &mut [u8],
+        reqs: impl Iterator<Item = (OpCode, usize, Option<WatchRegistration<S>>, T)>,
+    ) -> usize {
+        let mut at = 0;
+        if !self.sends_now() {
+            for (op, len, watch, token) in reqs {
+                let frame = frames.get(at..at + len).unwrap_or(&[]);
+                at += len;
+                self.submit_frame(now, op, frame, watch, token);
+            }
+            return at.min(frames.len());
+        }
+        // `frames[copied..at]` is stamped and still to be copied.
+        let mut copied = 0;
+        let mut sent = false;
+        for (op, len, watch, token) in reqs {
+            let end = at + len;
+            match frames.get_mut(at..end).filter(|f| f.len() >= 12) {
+                Some(f) => {
+                    let (xid, recursive) = self.prepare(op, &watch);
+                    stamp(f, xid, recursive);
+                    self.record(xid, op, watch, token);
+                    sent = true;
+                }
+                None => {
+                    // Not a request: its bytes must not go out.
+                    self.transmit.extend_from_slice(&frames[copied..at]);
+                    copied = end.min(frames.len());
+                    self.fail_short_frame(token);
+                }
+            }
+            at = end.min(frames.len());
+        }
+        self.transmit.extend_from_slice(&frames[copied..at]);
+        if sent {
+            self.last_send = now;
+        }
+        at
+    }
+
+    /// Fails a request whose frame cannot even hold a header.
+    fn fail_short_frame(&mut self, token: T) {
+        self.outputs.push_back(Output::Reply {
+            token,
+            result: Err(Error::Protocol(
+                "request frame shorter than a header".into(),
+            )),
+        });
+    }
+
+    /// The xid of a request about to be written, and whether its frame's last field must say
+    /// "recursive": see `WatchRegistry::synthesized_children_changed` (an addWatch for a path
+    /// that already has a recursive watch keeps the server's mode recursive; the mode is the
+    /// last field of the addWatch body).
+    fn prepare(&mut self, op: OpCode, watch: &Option<WatchRegistration<S>>) -> (i32, bool) {
+        let recursive = matches!(watch, Some(w) if op == OpCode::AddWatch
+            && w.kind == WatchKind::Persistent
+            && self.watches.has(WatchKind::PersistentRecursive, &w.path));
+        (self.take_xid(), recursive)
+    }
+
+    /// Records a written request as in flight.
+    fn record(&mut self, xid: i32, op: OpCode, watch: Option<WatchRegistration<S>>, token: T) {
+        self.transmit_requests += 1;
         self.in_flight.push_back(InFlight {
             xid,
             op,
@@ -1250,6 +1305,16 @@ impl<T> ReplySink<T> for () {
     }
 
     fn deliver(&mut self, _: T, _: Result<RawReply, Error>) {}
+}
+
+/// Writes `xid` into a request frame (at least 12 bytes: length, xid, op) and, when
+/// `recursive`, sets its last field (an addWatch's mode) to recursive.
+fn stamp(f: &mut [u8], xid: i32, recursive: bool) {
+    f[4..8].copy_from_slice(&xid.to_be_bytes());
+    if recursive {
+        let n = f.len();
+        f[n - 4..].copy_from_slice(&1i32.to_be_bytes());
+    }
 }
 
 /// Hands out `*next` and advances it, wrapping to 1 before `i32::MAX`.

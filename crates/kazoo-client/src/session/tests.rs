@@ -652,3 +652,86 @@ fn a_sink_takes_replies_only_while_nothing_is_queued_before_them() {
     assert_eq!(sink.took.last(), Some(&(5, 105)));
     assert!(outputs(&mut c).is_empty());
 }
+
+/// The i32 at `at` in `b`.
+fn be_i32(b: &[u8], at: usize) -> i32 {
+    i32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+#[test]
+fn a_run_of_frames_goes_out_in_order_with_its_xids_and_a_short_frame_fails_alone() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    let mut frames = Vec::new();
+    let mut items = Vec::new();
+    for t in 1..=4u32 {
+        let f = if t == 3 {
+            vec![0xEEu8; 8]
+        } else {
+            request(OpCode::GetData, t, None).frame.to_vec()
+        };
+        items.push((OpCode::GetData, f.len(), None, t));
+        frames.extend_from_slice(&f);
+    }
+    frames.extend_from_slice(b"next"); // what follows the run is not taken
+    let took = c.submit_frames(t0, &mut frames, items.into_iter());
+    assert_eq!(took, frames.len() - 4);
+    let mut out = sent(&mut c);
+    assert!(
+        !out.windows(8).any(|w| w == [0xEE; 8]),
+        "the short frame went out"
+    );
+    // (xid, op, the token in the body) of every frame sent.
+    let got: Vec<(i32, i32, i32)> = frames_of(&mut out)
+        .iter()
+        .map(|f| (be_i32(f, 0), be_i32(f, 4), be_i32(f, 8)))
+        .collect();
+    assert_eq!(got, vec![(1, 4, 1), (2, 4, 2), (3, 4, 4)]);
+    let failed: Vec<u32> = outputs(&mut c)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Reply {
+                token,
+                result: Err(Error::Protocol(_)),
+            } => Some(token),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, vec![3]);
+    // The replies find their own requests.
+    let mut buf = BytesMut::new();
+    for xid in 1..=3 {
+        buf.extend_from_slice(&reply(xid, 10 + i64::from(xid), 0, &[]));
+    }
+    c.handle_read(t0, &mut buf);
+    let answered: Vec<(u32, i64)> = outputs(&mut c)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Reply { token, result } => Some((token, result.map_or(-1, |r| r.zxid))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, vec![(1, 11), (2, 12), (4, 13)]);
+}
+
+#[test]
+fn a_run_of_frames_waits_while_disconnected_and_goes_out_in_order_on_connect() {
+    let t0 = Instant::now();
+    let mut c = core(t0);
+    let mut frames = Vec::new();
+    let mut items = Vec::new();
+    for t in 1..=3u32 {
+        let f = request(OpCode::Exists, t, None).frame.to_vec();
+        items.push((OpCode::Exists, f.len(), None, t));
+        frames.extend_from_slice(&f);
+    }
+    let took = c.submit_frames(t0, &mut frames, items.into_iter());
+    assert_eq!(took, frames.len());
+    assert_eq!(c.queued_len(), 3);
+    c.handle_connecting(t0);
+    c.handle_transport_connected(t0);
+    let _ = sent(&mut c);
+    c.handle_read(t0, &mut connect_response(9000, 1, false));
+    let op = OpCode::Exists.code();
+    assert_eq!(sent_headers(sent(&mut c)), vec![(1, op), (2, op), (3, op)]);
+}
