@@ -6,8 +6,8 @@
 use crate::client::{error_for, ErrPath};
 use crate::error::{Error, Result};
 use crate::session::RawReply;
-use bytes::Bytes;
-use kazoo_proto::{Decode, ErrorCode, OpCode, Reader, Stat};
+use bytes::{Buf, Bytes};
+use kazoo_proto::{Decode, DecodeError, ErrorCode, OpCode, Reader, Stat};
 
 fn checked(op: OpCode, raw: &RawReply, path: &ErrPath) -> Result<()> {
     if raw.err == ErrorCode::Ok {
@@ -25,9 +25,34 @@ pub(crate) fn data_and_stat(
     _: usize,
 ) -> Result<(Bytes, Stat)> {
     checked(op, &raw, path)?;
-    let mut r = Reader::new(raw.body);
-    let data = r.read_buffer()?;
-    Ok((data, Stat::decode(&mut r)?))
+    // The body is the data (a length, -1 for null, then the bytes) and the stat. The stat is
+    // read in place and the body itself narrowed to the data: the frame's buffer is not
+    // shared a second time (a reference count up and down per getData).
+    let mut body = raw.body;
+    let (len, rest) = match body.first_chunk::<4>() {
+        Some(len) => (i32::from_be_bytes(*len), body.len() - 4),
+        None => return Err(truncated(4, body.len())),
+    };
+    let n = match len {
+        -1 => 0,
+        n if n < 0 => return Err(Error::Decode(DecodeError::NegativeLength(n))),
+        n => n as usize,
+    };
+    if n > rest {
+        return Err(truncated(n, rest));
+    }
+    let stat = Stat::from_slice(&body[4 + n..])?;
+    if n == 0 {
+        // Not a slice of the frame: an empty value does not keep the read buffer alive.
+        return Ok((Bytes::new(), stat));
+    }
+    body.truncate(4 + n);
+    body.advance(4);
+    Ok((body, stat))
+}
+
+fn truncated(needed: usize, remaining: usize) -> Error {
+    Error::Decode(DecodeError::Truncated { needed, remaining })
 }
 
 /// setData, setACL: the new stat.
