@@ -590,8 +590,7 @@ impl Driver {
                 }
                 _ => None,
             });
-            let rest = frames.get_mut(at..).unwrap_or_default();
-            at += self.core.submit_frames(now, rest, run);
+            at += self.core.submit_frames(now, frames, at, run);
             if queued > 0 {
                 tracing::trace!(requests = queued, "queueing requests");
             }

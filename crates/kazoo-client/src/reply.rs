@@ -113,7 +113,7 @@ pub(crate) struct Slot {
     deadline: Option<tokio::time::Instant>,
 }
 
-/// How many finished slots a thread keeps for its next requests (see [`recycle`]).
+/// How many finished slots a thread keeps for its next requests (see [`keep`]).
 const SPARE_SLOTS: usize = 32;
 
 thread_local! {
@@ -121,15 +121,8 @@ thread_local! {
     static SPARE: RefCell<Vec<Arc<Slot>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Keeps a finished slot that nobody else holds for this thread's next request: a pipelining
-/// caller then allocates and frees no slot per request, where the allocator's two calls
-/// were the largest single cost of a request after the system calls (W5 in BENCHMARKS.md).
-/// At most [`SPARE_SLOTS`] per thread; past that, and while the thread is exiting, the slot
-/// is freed as before.
-fn recycle(mut slot: Arc<Slot>) {
-    let Some(s) = Arc::get_mut(&mut slot) else {
-        return;
-    };
+/// Makes a finished slot like a new one (its path and deadline are set when it is reused).
+fn reset(s: &mut Slot) {
     let st = s.reply.0.get_mut();
     st.value = None;
     st.waker = None;
@@ -139,6 +132,14 @@ fn recycle(mut slot: Arc<Slot>) {
         // A long path's own allocation is not kept.
         s.path = ErrPath::new("");
     }
+}
+
+/// Keeps a finished slot (reset, and held by nobody else) for this thread's next request: a pipelining
+/// caller then allocates and frees no slot per request, where the allocator's two calls
+/// were the largest single cost of a request after the system calls (W5 in BENCHMARKS.md).
+/// At most [`SPARE_SLOTS`] per thread; past that, and while the thread is exiting, the slot
+/// is freed as before.
+fn keep(slot: Arc<Slot>) {
     let _ = SPARE.try_with(|spare| {
         if let Ok(mut spare) = spare.try_borrow_mut() {
             if spare.len() < SPARE_SLOTS {
@@ -227,10 +228,11 @@ impl Drop for ReplyRx {
         let Some(mut slot) = self.0.take() else {
             return;
         };
-        if Arc::get_mut(&mut slot).is_some() {
+        if let Some(s) = Arc::get_mut(&mut slot) {
             // The sender is gone: nobody can see the slot any more, so no need to mark it
             // abandoned.
-            recycle(slot);
+            reset(s);
+            keep(slot);
         } else {
             slot.reply.abandon();
         }

@@ -223,10 +223,11 @@ impl ErrPath {
 /// over `limit` bytes.
 fn seal(frame: &mut [u8], limit: usize) -> Result<()> {
     let size = frame.len().saturating_sub(4);
-    let len = i32::try_from(size)
-        .ok()
-        .filter(|_| size <= limit)
-        .ok_or(Error::TooLarge { size, limit })?;
+    // The error is built only on failure (an eager `ok_or` built and dropped one per request).
+    let len = match i32::try_from(size) {
+        Ok(len) if size <= limit => len,
+        _ => return Err(Error::TooLarge { size, limit }),
+    };
     frame[..4].copy_from_slice(&len.to_be_bytes());
     Ok(())
 }

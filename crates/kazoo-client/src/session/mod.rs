@@ -132,7 +132,9 @@ enum Phase {
 enum InFlightKind<T, S> {
     User {
         token: T,
-        watch: Option<WatchRegistration<S>>,
+        /// Boxed: most requests set no watch, and every request's record is moved into and
+        /// out of the in-flight queue (a smaller record is moved without a `memcpy` call).
+        watch: Option<Box<WatchRegistration<S>>>,
     },
     CloseSession,
 }
@@ -763,31 +765,37 @@ impl<T, S> SessionCore<T, S> {
         self.record(xid, op, watch, token);
     }
 
-    /// Sends requests whose frames lie back to back at the start of `frames`, in order (each
-    /// item: its op, frame length, watch and token), as [`SessionCore::submit_frame`] would
-    /// one by one, with their xids written into `frames` and one copy into the transmit
-    /// buffer for them all. Returns how many bytes of `frames` the requests took.
+    /// Sends requests whose frames lie back to back in `frames` from `from` on, in order
+    /// (each item: its op, frame length, watch and token), as [`SessionCore::submit_frame`]
+    /// would one by one, with their xids written into `frames` and one copy into the transmit
+    /// buffer for them all; none when they are all of `frames` and nothing else waits to be
+    /// sent: the buffers are then swapped (`frames` comes back empty). Returns how many bytes
+    /// of `frames` the requests took.
     pub fn submit_frames(
         &mut self,
         now: Instant,
-        frames: &mut [u8],
+        frames: &mut Vec<u8>,
+        from: usize,
         reqs: impl Iterator<Item = (OpCode, usize, Option<WatchRegistration<S>>, T)>,
     ) -> usize {
-        let mut at = 0;
+        let total = frames.len();
+        let end_of = |at: usize, len: usize| at.saturating_add(len).min(total);
+        let mut at = from.min(frames.len());
         if !self.sends_now() {
             for (op, len, watch, token) in reqs {
+                let end = end_of(at, len);
                 let frame = frames.get(at..at + len).unwrap_or(&[]);
-                at += len;
                 self.submit_frame(now, op, frame, watch, token);
+                at = end;
             }
-            return at.min(frames.len());
+            return at - from;
         }
-        // `frames[copied..at]` is stamped and still to be copied.
-        let mut copied = 0;
+        // `frames[copied..at]` is stamped and still to be sent.
+        let mut copied = at;
         let mut sent = false;
         for (op, len, watch, token) in reqs {
-            let end = at + len;
-            match frames.get_mut(at..end).filter(|f| f.len() >= 12) {
+            let end = end_of(at, len);
+            match frames.get_mut(at..at + len).filter(|f| f.len() >= 12) {
                 Some(f) => {
                     let (xid, recursive) = self.prepare(op, &watch);
                     stamp(f, xid, recursive);
@@ -797,17 +805,25 @@ impl<T, S> SessionCore<T, S> {
                 None => {
                     // Not a request: its bytes must not go out.
                     self.transmit.extend_from_slice(&frames[copied..at]);
-                    copied = end.min(frames.len());
+                    copied = end;
                     self.fail_short_frame(token);
                 }
             }
-            at = end.min(frames.len());
+            at = end;
         }
-        self.transmit.extend_from_slice(&frames[copied..at]);
+        if copied == 0 && at == frames.len() && self.transmit.is_empty() {
+            // Both conversions keep the allocation (the buffers are not shared).
+            let run = BytesMut::from(Bytes::from(std::mem::take(frames)));
+            let mut old = std::mem::replace(&mut self.transmit, run);
+            old.clear();
+            *frames = old.into();
+        } else {
+            self.transmit.extend_from_slice(&frames[copied..at]);
+        }
         if sent {
             self.last_send = now;
         }
-        at
+        at - from
     }
 
     /// Fails a request whose frame cannot even hold a header.
@@ -832,12 +848,16 @@ impl<T, S> SessionCore<T, S> {
     }
 
     /// Records a written request as in flight.
+    #[inline(always)]
     fn record(&mut self, xid: i32, op: OpCode, watch: Option<WatchRegistration<S>>, token: T) {
         self.transmit_requests += 1;
         self.in_flight.push_back(InFlight {
             xid,
             op,
-            kind: InFlightKind::User { token, watch },
+            kind: InFlightKind::User {
+                token,
+                watch: watch.map(Box::new),
+            },
         });
     }
 
@@ -1240,6 +1260,7 @@ impl<T, S> SessionCore<T, S> {
             InFlightKind::User { token, watch } => {
                 let mut watch_set = false;
                 if let Some(w) = watch {
+                    let w = *w;
                     let kind = match (w.kind, err) {
                         (WatchKind::Data, ErrorCode::NoNode) if f.op == OpCode::Exists => {
                             Some(WatchKind::Exist)

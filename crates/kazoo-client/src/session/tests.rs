@@ -674,7 +674,7 @@ fn a_run_of_frames_goes_out_in_order_with_its_xids_and_a_short_frame_fails_alone
         frames.extend_from_slice(&f);
     }
     frames.extend_from_slice(b"next"); // what follows the run is not taken
-    let took = c.submit_frames(t0, &mut frames, items.into_iter());
+    let took = c.submit_frames(t0, &mut frames, 0, items.into_iter());
     assert_eq!(took, frames.len() - 4);
     let mut out = sent(&mut c);
     assert!(
@@ -725,7 +725,7 @@ fn a_run_of_frames_waits_while_disconnected_and_goes_out_in_order_on_connect() {
         items.push((OpCode::Exists, f.len(), None, t));
         frames.extend_from_slice(&f);
     }
-    let took = c.submit_frames(t0, &mut frames, items.into_iter());
+    let took = c.submit_frames(t0, &mut frames, 0, items.into_iter());
     assert_eq!(took, frames.len());
     assert_eq!(c.queued_len(), 3);
     c.handle_connecting(t0);
@@ -734,4 +734,55 @@ fn a_run_of_frames_waits_while_disconnected_and_goes_out_in_order_on_connect() {
     c.handle_read(t0, &mut connect_response(9000, 1, false));
     let op = OpCode::Exists.code();
     assert_eq!(sent_headers(sent(&mut c)), vec![(1, op), (2, op), (3, op)]);
+}
+
+/// What `submit_frames` takes per request.
+type RunItem = (OpCode, usize, Option<WatchRegistration>, u32);
+
+/// `n` GetData frames with tokens from `first`, back to back, and their items.
+fn run_of(first: u32, n: u32) -> (Vec<u8>, Vec<RunItem>) {
+    let mut frames = Vec::new();
+    let mut items = Vec::new();
+    for t in first..first + n {
+        let f = request(OpCode::GetData, t, None).frame.to_vec();
+        items.push((OpCode::GetData, f.len(), None, t));
+        frames.extend_from_slice(&f);
+    }
+    (frames, items)
+}
+
+#[test]
+fn a_whole_run_into_an_empty_transmit_buffer_is_swapped_in_and_later_runs_follow_it() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    // Nothing waits to be sent: the run's buffer becomes the transmit buffer.
+    let (mut frames, items) = run_of(1, 3);
+    let len = frames.len();
+    assert_eq!(c.submit_frames(t0, &mut frames, 0, items.into_iter()), len);
+    assert!(frames.is_empty(), "the buffer was swapped, not copied");
+    // Now something waits: the next run, starting after other bytes, is copied behind it.
+    let (mut more, items) = run_of(4, 2);
+    let mut second = b"skip".to_vec();
+    second.append(&mut more);
+    assert_eq!(
+        c.submit_frames(t0, &mut second, 4, items.into_iter()),
+        second.len() - 4
+    );
+    assert_eq!(&second[..4], b"skip", "bytes before the run are left alone");
+    let mut out = sent(&mut c);
+    let got: Vec<(i32, i32)> = frames_of(&mut out)
+        .iter()
+        .map(|f| (be_i32(f, 0), be_i32(f, 8)))
+        .collect();
+    assert_eq!(got, vec![(1, 1), (2, 2), (3, 3), (4, 4), (5, 5)]);
+    // The swapped-out buffer is usable for the next run.
+    frames.extend_from_slice(&request(OpCode::GetData, 6, None).frame);
+    let n = frames.len();
+    let item = (OpCode::GetData, n, None, 6);
+    assert_eq!(
+        c.submit_frames(t0, &mut frames, 0, std::iter::once(item)),
+        n
+    );
+    let mut out = sent(&mut c);
+    assert_eq!(be_i32(&frames_of(&mut out)[0], 0), 6);
 }
