@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::hosts::{resolve_all, HostList};
 use crate::reply::ReplyTx;
 use crate::session::watches::Fired;
-use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
+use crate::session::watches::{Registration, WatchKind, WatcherId};
 use crate::session::{Output, RawReply, ReplySink, Request, SessionConfig, SessionCore};
 use crate::state::{KazooState, SessionState, StateChange};
 use crate::tls::{open_transport, tls_error_of, TlsConnector, TlsError, Transport};
@@ -79,7 +79,7 @@ pub(crate) enum Command {
     Batched {
         op: OpCode,
         len: usize,
-        watch: Option<WatchRegistration<WatchTx>>,
+        watch: Option<Registration<WatchTx>>,
         token: Token,
     },
     /// Add credentials (replayed on every reconnect).

@@ -203,10 +203,12 @@ pub(crate) fn channel_for(
 impl ReplyTx {
     /// Hands over the reply and wakes the caller.
     pub(crate) fn send(mut self, r: Result<RawReply>) {
-        // Taken, so that the drop does not lock the slot a second time.
+        // Taken, so that the drop does not lock the slot a second time (and, with nothing
+        // left for it to do, skipped).
         if let Some(slot) = self.0.take() {
             slot.reply.complete(Some(r));
         }
+        std::mem::forget(self);
     }
 
     /// True when the caller dropped its future: the reply would go nowhere.

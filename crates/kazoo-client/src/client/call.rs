@@ -13,7 +13,7 @@ use super::{decode, Client, CommandTx, Gate};
 use crate::driver::{Command, Sink, Token, TokenWatch};
 use crate::error::{Error, Result};
 use crate::reply::{self, ReplyRx};
-use crate::session::watches::{WatchKind, WatchRegistration, WatcherId};
+use crate::session::watches::{Registration, WatchKind, WatchRegistration, WatcherId};
 use crate::session::{RawReply, Request};
 use crate::watch::WatchTx;
 use bytes::{Bytes, BytesMut};
@@ -237,7 +237,7 @@ fn seal(frame: &mut [u8], limit: usize) -> Result<()> {
 fn built(
     op: OpCode,
     frame: Bytes,
-) -> impl FnOnce(&Arc<Gate>, Option<WatchRegistration<WatchTx>>, Token) -> Result<()> {
+) -> impl FnOnce(&Arc<Gate>, Option<Registration<WatchTx>>, Token) -> Result<()> {
     move |gate, watch, token| {
         let req = Request {
             op,
@@ -360,7 +360,7 @@ impl Client {
         err_path: &str,
         path: Option<&str>,
         watch: Option<WatchSpec>,
-        send: impl FnOnce(&Arc<Gate>, Option<WatchRegistration<WatchTx>>, Token) -> Result<()>,
+        send: impl FnOnce(&Arc<Gate>, Option<Registration<WatchTx>>, Token) -> Result<()>,
     ) -> Call {
         let span = tracing::enabled!(tracing::Level::DEBUG).then(|| {
             Box::new(tracing::debug_span!(
@@ -397,7 +397,7 @@ impl Client {
                     watcher: w.id,
                     sink,
                 };
-                (Some(registration), Some(token_watch))
+                (Some(Box::new(registration)), Some(token_watch))
             }
             None => (None, None),
         };

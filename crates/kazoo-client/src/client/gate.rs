@@ -33,7 +33,7 @@
 
 use crate::driver::{Command, Token};
 use crate::error::{Error, Result};
-use crate::session::watches::WatchRegistration;
+use crate::session::watches::Registration;
 use crate::session::Request;
 use crate::watch::WatchTx;
 use kazoo_proto::OpCode;
@@ -163,7 +163,10 @@ impl Permit {
     /// places of all the replies it delivered in one go ([`Gate::release_many`]). True when
     /// this held a place.
     pub(crate) fn defer(mut self) -> bool {
-        self.gate.take().is_some()
+        let held = self.gate.take().is_some();
+        // Nothing is left for the drop to give back.
+        std::mem::forget(self);
+        held
     }
 }
 
@@ -252,7 +255,7 @@ impl Gate {
     pub(crate) fn send_encoded(
         self: &Arc<Self>,
         op: OpCode,
-        watch: Option<WatchRegistration<WatchTx>>,
+        watch: Option<Registration<WatchTx>>,
         token: Token,
         write: impl FnOnce(&mut Vec<u8>) -> Result<()>,
     ) -> Result<()> {

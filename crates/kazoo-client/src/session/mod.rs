@@ -35,7 +35,7 @@ use kazoo_proto::types::xid;
 use kazoo_proto::{Decode, ErrorCode, EventType, KeeperState, OpCode, Reader};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
-use watches::{Fired, WatchKind, WatchRegistration, WatchRegistry, WatcherId};
+use watches::{Fired, Registration, WatchKind, WatchRegistry, WatcherId};
 use wire::{ConnectRequest, ConnectResponse, ReplyHeader, SetWatches2};
 
 /// What the session machine needs to know up front.
@@ -61,7 +61,7 @@ pub struct Request<T, S = ()> {
     /// The complete frame: length prefix, header with a placeholder xid, body.
     pub frame: Bytes,
     /// A watch to record when the reply says it was set.
-    pub watch: Option<WatchRegistration<S>>,
+    pub watch: Option<Registration<S>>,
     /// Handed back in [`Output::Reply`].
     pub token: T,
 }
@@ -134,7 +134,7 @@ enum InFlightKind<T, S> {
         token: T,
         /// Boxed: most requests set no watch, and every request's record is moved into and
         /// out of the in-flight queue (a smaller record is moved without a `memcpy` call).
-        watch: Option<Box<WatchRegistration<S>>>,
+        watch: Option<Registration<S>>,
     },
     CloseSession,
 }
@@ -564,7 +564,7 @@ impl<T, S> SessionCore<T, S> {
         now: Instant,
         op: OpCode,
         frame: &[u8],
-        watch: Option<WatchRegistration<S>>,
+        watch: Option<Registration<S>>,
         token: T,
     ) {
         if self.sends_now() {
@@ -750,7 +750,7 @@ impl<T, S> SessionCore<T, S> {
         now: Instant,
         op: OpCode,
         f: &[u8],
-        watch: Option<WatchRegistration<S>>,
+        watch: Option<Registration<S>>,
         token: T,
     ) {
         if f.len() < 12 {
@@ -776,7 +776,7 @@ impl<T, S> SessionCore<T, S> {
         now: Instant,
         frames: &mut Vec<u8>,
         from: usize,
-        reqs: impl Iterator<Item = (OpCode, usize, Option<WatchRegistration<S>>, T)>,
+        reqs: impl Iterator<Item = (OpCode, usize, Option<Registration<S>>, T)>,
     ) -> usize {
         let total = frames.len();
         let end_of = |at: usize, len: usize| at.saturating_add(len).min(total);
@@ -840,7 +840,7 @@ impl<T, S> SessionCore<T, S> {
     /// "recursive": see `WatchRegistry::synthesized_children_changed` (an addWatch for a path
     /// that already has a recursive watch keeps the server's mode recursive; the mode is the
     /// last field of the addWatch body).
-    fn prepare(&mut self, op: OpCode, watch: &Option<WatchRegistration<S>>) -> (i32, bool) {
+    fn prepare(&mut self, op: OpCode, watch: &Option<Registration<S>>) -> (i32, bool) {
         let recursive = matches!(watch, Some(w) if op == OpCode::AddWatch
             && w.kind == WatchKind::Persistent
             && self.watches.has(WatchKind::PersistentRecursive, &w.path));
@@ -849,15 +849,12 @@ impl<T, S> SessionCore<T, S> {
 
     /// Records a written request as in flight.
     #[inline(always)]
-    fn record(&mut self, xid: i32, op: OpCode, watch: Option<WatchRegistration<S>>, token: T) {
+    fn record(&mut self, xid: i32, op: OpCode, watch: Option<Registration<S>>, token: T) {
         self.transmit_requests += 1;
         self.in_flight.push_back(InFlight {
             xid,
             op,
-            kind: InFlightKind::User {
-                token,
-                watch: watch.map(Box::new),
-            },
+            kind: InFlightKind::User { token, watch },
         });
     }
 
@@ -1250,7 +1247,12 @@ impl<T, S> SessionCore<T, S> {
         if hdr.zxid > 0 {
             self.last_zxid = hdr.zxid;
         }
-        let err = ErrorCode::from_code(hdr.err);
+        // Almost every reply succeeds: no trip through the full code table for those.
+        let err = if hdr.err == 0 {
+            ErrorCode::Ok
+        } else {
+            ErrorCode::from_code(hdr.err)
+        };
         match f.kind {
             InFlightKind::CloseSession => {
                 self.finish_close();

@@ -1,6 +1,6 @@
 //! Deterministic tests of the session machine: time is an input, the "server" is bytes.
 
-use super::watches::{WatchKind, WatchRegistration, WatcherId};
+use super::watches::{Registration, WatchKind, WatchRegistration, WatcherId};
 use super::*;
 use bytes::{BufMut, BytesMut};
 
@@ -64,7 +64,7 @@ pub(super) fn request(op: OpCode, token: u32, watch: Option<WatchRegistration>) 
     Request {
         op,
         frame: f.freeze(),
-        watch,
+        watch: watch.map(Box::new),
         token,
     }
 }
@@ -737,7 +737,7 @@ fn a_run_of_frames_waits_while_disconnected_and_goes_out_in_order_on_connect() {
 }
 
 /// What `submit_frames` takes per request.
-type RunItem = (OpCode, usize, Option<WatchRegistration>, u32);
+type RunItem = (OpCode, usize, Option<Registration>, u32);
 
 /// `n` GetData frames with tokens from `first`, back to back, and their items.
 fn run_of(first: u32, n: u32) -> (Vec<u8>, Vec<RunItem>) {

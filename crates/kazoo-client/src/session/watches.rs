@@ -46,6 +46,21 @@ impl WatchKind {
     }
 }
 
+/// A [`WatchRegistration`] as a request carries it: boxed, since most requests set no watch
+/// and every request is moved a few times on its way to the socket.
+///
+/// ```
+/// use kazoo_client::session::watches::{Registration, WatchKind, WatchRegistration, WatcherId};
+/// let r: Registration = Box::new(WatchRegistration {
+///     kind: WatchKind::Data,
+///     path: "/a".into(),
+///     watcher: WatcherId(1),
+///     sink: None,
+/// });
+/// assert_eq!(r.kind, WatchKind::Data);
+/// ```
+pub type Registration<S = ()> = Box<WatchRegistration<S>>;
+
 /// A registration request carried with a read or addWatch request; recorded when the reply
 /// says the server set the watch.
 ///
