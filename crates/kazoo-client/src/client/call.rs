@@ -40,13 +40,21 @@ enum State {
     Done,
 }
 
+/// What few calls need, kept out of line (one pointer, and one check when the call ends).
+#[derive(Debug, Default)]
+struct Extras {
+    /// Only when someone listens at debug level (a span costs even with no subscriber).
+    span: Option<tracing::Span>,
+    /// The timer of a request with a deadline, from its first poll.
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
 /// A request handed to the I/O task, waiting for its reply.
 #[derive(Debug)]
 pub(crate) struct Call {
     op: OpCode,
     state: State,
-    /// Only when someone listens at debug level (a span costs even with no subscriber).
-    span: Option<Box<tracing::Span>>,
+    extras: Option<Box<Extras>>,
 }
 
 impl Call {
@@ -54,7 +62,7 @@ impl Call {
         Call {
             op,
             state: State::Failed(Box::new(e)),
-            span: None,
+            extras: None,
         }
     }
 
@@ -62,8 +70,7 @@ impl Call {
     pub(crate) fn raw(self) -> RawCall {
         RawCall {
             state: self.state,
-            sleep: None,
-            span: self.span,
+            extras: self.extras,
         }
     }
 
@@ -94,8 +101,7 @@ impl Call {
 #[derive(Debug)]
 pub(crate) struct RawCall {
     state: State,
-    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
-    span: Option<Box<tracing::Span>>,
+    extras: Option<Box<Extras>>,
 }
 
 /// The path of a call that failed before it had a reply slot.
@@ -117,22 +123,29 @@ impl RawCall {
             },
             State::Done => return Poll::Ready(then(Err(Error::Closed), &NO_PATH)),
         };
-        let _entered = self.span.as_deref().map(tracing::Span::enter);
+        // A clone (debug level only): the timer below may need the extras mutably.
+        let span = self.extras.as_ref().and_then(|x| x.span.clone());
+        let _entered = span.as_ref().map(tracing::Span::enter);
         // The reply first, like `tokio::time::timeout`: one that is already there wins over
         // an expired deadline.
         if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
-            if self.span.is_some() {
+            if span.is_some() {
                 match &r {
                     Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
                     Err(e) => tracing::debug!(error = %e, "failed"),
                 }
             }
             let out = then(r, rx.path());
-            self.state = State::Done;
+            // Dropped here rather than through `State`'s drop glue.
+            if let State::Waiting(rx) = std::mem::replace(&mut self.state, State::Done) {
+                drop(rx);
+            }
             return Poll::Ready(out);
         }
         if let Some(d) = rx.deadline() {
             let sleep = self
+                .extras
+                .get_or_insert_with(Box::default)
                 .sleep
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
             if sleep.as_mut().poll(cx).is_ready() {
@@ -362,12 +375,15 @@ impl Client {
         watch: Option<WatchSpec>,
         send: impl FnOnce(&Arc<Gate>, Option<Registration<WatchTx>>, Token) -> Result<()>,
     ) -> Call {
-        let span = tracing::enabled!(tracing::Level::DEBUG).then(|| {
-            Box::new(tracing::debug_span!(
-                "zk_request",
-                op = ?op,
-                path = path.unwrap_or("")
-            ))
+        let extras = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+            Box::new(Extras {
+                span: Some(tracing::debug_span!(
+                    "zk_request",
+                    op = ?op,
+                    path = path.unwrap_or("")
+                )),
+                sleep: None,
+            })
         });
         // Borrowed under the read lock rather than cloned: no reference-count traffic per
         // request. The gate never touches this lock.
@@ -412,7 +428,7 @@ impl Client {
         Call {
             op,
             state: State::Waiting(rx),
-            span,
+            extras,
         }
     }
 }

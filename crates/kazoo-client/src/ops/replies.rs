@@ -9,12 +9,18 @@ use crate::session::RawReply;
 use bytes::{Buf, Bytes};
 use kazoo_proto::{Decode, DecodeError, ErrorCode, OpCode, Reader, Stat};
 
+#[inline]
 fn checked(op: OpCode, raw: &RawReply, path: &ErrPath) -> Result<()> {
     if raw.err == ErrorCode::Ok {
         Ok(())
     } else {
-        Err(error_for(op, raw.err, path.as_str()))
+        Err(failed(op, raw, path))
     }
+}
+
+#[cold]
+fn failed(op: OpCode, raw: &RawReply, path: &ErrPath) -> Error {
+    error_for(op, raw.err, path.as_str())
 }
 
 /// getData: the data (a slice of the frame) and the stat.
