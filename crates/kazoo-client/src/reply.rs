@@ -227,17 +227,38 @@ impl Drop for ReplyTx {
 
 impl Drop for ReplyRx {
     fn drop(&mut self) {
-        let Some(mut slot) = self.0.take() else {
-            return;
-        };
-        if let Some(s) = Arc::get_mut(&mut slot) {
-            // The sender is gone: nobody can see the slot any more, so no need to mark it
-            // abandoned.
-            reset(s);
-            keep(slot);
-        } else {
-            slot.reply.abandon();
+        self.release();
+    }
+}
+
+impl ReplyRx {
+    /// A receiver whose reply is already there: `result`, for a call that failed before it
+    /// reached the I/O task.
+    pub(crate) fn ready(result: Result<RawReply>) -> ReplyRx {
+        let (tx, rx) = channel();
+        tx.send(result);
+        rx
+    }
+
+    /// Lets go of the slot (what dropping does); polled again, the receiver is closed.
+    #[inline]
+    pub(crate) fn release(&mut self) {
+        if let Some(slot) = self.0.take() {
+            let_go(slot);
         }
+    }
+}
+
+/// A receiver's end of `slot`: kept for reuse when the sender is gone too, else marked
+/// abandoned for the sender to see.
+fn let_go(mut slot: Arc<Slot>) {
+    if let Some(s) = Arc::get_mut(&mut slot) {
+        // The sender is gone: nobody can see the slot any more, so no need to mark it
+        // abandoned.
+        reset(s);
+        keep(slot);
+    } else {
+        slot.reply.abandon();
     }
 }
 
@@ -379,5 +400,15 @@ mod tests {
             tx.send(Ok(RawReply { zxid, ..raw() }));
             assert_eq!(waiter.await.unwrap().unwrap().zxid, zxid);
         }
+    }
+
+    #[tokio::test]
+    async fn a_ready_receiver_answers_at_once_and_a_released_one_is_closed() {
+        let mut rx = ReplyRx::ready(Err(Error::Timeout));
+        assert!(matches!((&mut rx).await, Err(Error::Timeout)));
+        rx.release();
+        assert!(matches!((&mut rx).await, Err(Error::Closed)));
+        assert_eq!(rx.path().as_str(), "");
+        rx.release(); // twice is harmless
     }
 }

@@ -31,15 +31,6 @@ pub(crate) struct WatchSpec {
     pub sink: Sink,
 }
 
-/// Where a call stands.
-#[derive(Debug)]
-enum State {
-    Waiting(ReplyRx),
-    /// Failed before it reached the I/O task (boxed: errors are rare and large).
-    Failed(Box<Error>),
-    Done,
-}
-
 /// What few calls need, kept out of line (one pointer, and one check when the call ends).
 #[derive(Debug, Default)]
 struct Extras {
@@ -53,7 +44,9 @@ struct Extras {
 #[derive(Debug)]
 pub(crate) struct Call {
     op: OpCode,
-    state: State,
+    /// The reply's slot; a call that failed before it reached the I/O task gets one that
+    /// already holds its error, so there is no separate "failed" state.
+    rx: ReplyRx,
     extras: Option<Box<Extras>>,
 }
 
@@ -61,7 +54,7 @@ impl Call {
     pub(crate) fn failed(op: OpCode, e: Error) -> Call {
         Call {
             op,
-            state: State::Failed(Box::new(e)),
+            rx: ReplyRx::ready(Err(e)),
             extras: None,
         }
     }
@@ -69,7 +62,7 @@ impl Call {
     /// The raw reply (any error code), or a client-side failure.
     pub(crate) fn raw(self) -> RawCall {
         RawCall {
-            state: self.state,
+            rx: self.rx,
             extras: self.extras,
         }
     }
@@ -100,12 +93,10 @@ impl Call {
 /// poll.
 #[derive(Debug)]
 pub(crate) struct RawCall {
-    state: State,
+    /// Released once the call is answered (or timed out): polled again, it is closed.
+    rx: ReplyRx,
     extras: Option<Box<Extras>>,
 }
-
-/// The path of a call that failed before it had a reply slot.
-const NO_PATH: ErrPath = ErrPath::Inline(0, [0; ErrPath::INLINE]);
 
 impl RawCall {
     /// Polls for the reply (or the call's failure); once it is there, `then` gets it with
@@ -115,14 +106,7 @@ impl RawCall {
         cx: &mut Context<'_>,
         then: impl FnOnce(Result<RawReply>, &ErrPath) -> R,
     ) -> Poll<R> {
-        let rx = match &mut self.state {
-            State::Waiting(rx) => rx,
-            State::Failed(_) => match std::mem::replace(&mut self.state, State::Done) {
-                State::Failed(e) => return Poll::Ready(then(Err(*e), &NO_PATH)),
-                _ => return Poll::Ready(then(Err(Error::Closed), &NO_PATH)),
-            },
-            State::Done => return Poll::Ready(then(Err(Error::Closed), &NO_PATH)),
-        };
+        let rx = &mut self.rx;
         // A clone (debug level only): the timer below may need the extras mutably.
         let span = self.extras.as_ref().and_then(|x| x.span.clone());
         let _entered = span.as_ref().map(tracing::Span::enter);
@@ -136,10 +120,7 @@ impl RawCall {
                 }
             }
             let out = then(r, rx.path());
-            // Dropped here rather than through `State`'s drop glue.
-            if let State::Waiting(rx) = std::mem::replace(&mut self.state, State::Done) {
-                drop(rx);
-            }
+            rx.release();
             return Poll::Ready(out);
         }
         if let Some(d) = rx.deadline() {
@@ -150,7 +131,7 @@ impl RawCall {
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
             if sleep.as_mut().poll(cx).is_ready() {
                 let out = then(Err(Error::Timeout), rx.path());
-                self.state = State::Done;
+                rx.release();
                 return Poll::Ready(out);
             }
         }
@@ -425,11 +406,7 @@ impl Client {
         if let Err(e) = send(gate, registration, token) {
             return Call::failed(op, e);
         }
-        Call {
-            op,
-            state: State::Waiting(rx),
-            extras,
-        }
+        Call { op, rx, extras }
     }
 }
 
