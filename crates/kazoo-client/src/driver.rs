@@ -574,24 +574,25 @@ impl Driver {
         let mut cmds = cmds.drain(..).peekable();
         // Where the next encoded request's frame starts.
         let mut at = 0;
-        while cmds.peek().is_some() {
-            // A run of requests encoded into the batch: their frames lie back to back from
-            // `at`, and go out with one copy.
-            let mut queued = 0usize;
-            let run = std::iter::from_fn(|| match cmds.next_if(Command::is_batched)? {
-                Command::Batched {
-                    op,
-                    len,
-                    watch,
-                    token,
-                } => {
-                    queued += 1;
-                    Some((op, len, watch, token))
-                }
-                _ => None,
-            });
-            at += self.core.submit_frames(now, frames, at, run);
-            if queued > 0 {
+        while let Some(next) = cmds.peek() {
+            if next.is_batched() {
+                // A run of requests encoded into the batch: their frames lie back to back from
+                // `at`, and go out with one copy. A run that takes the whole buffer may swap
+                // it for an empty one: nothing after it in this batch has a frame there.
+                let mut queued = 0usize;
+                let run = std::iter::from_fn(|| match cmds.next_if(Command::is_batched)? {
+                    Command::Batched {
+                        op,
+                        len,
+                        watch,
+                        token,
+                    } => {
+                        queued += 1;
+                        Some((op, len, watch, token))
+                    }
+                    _ => None,
+                });
+                at += self.core.submit_frames(now, frames, at, run);
                 tracing::trace!(requests = queued, "queueing requests");
             }
             if let Some(cmd) = cmds.next() {

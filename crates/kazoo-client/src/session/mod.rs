@@ -780,11 +780,16 @@ impl<T, S> SessionCore<T, S> {
     ) -> usize {
         let total = frames.len();
         let end_of = |at: usize, len: usize| at.saturating_add(len).min(total);
-        let mut at = from.min(frames.len());
+        // A start past the end (a caller's bug) takes nothing rather than panicking.
+        let from = from.min(total);
+        let mut at = from;
         if !self.sends_now() {
             for (op, len, watch, token) in reqs {
                 let end = end_of(at, len);
-                let frame = frames.get(at..at + len).unwrap_or(&[]);
+                let frame = frames
+                    .get(at..end)
+                    .filter(|f| f.len() == len)
+                    .unwrap_or(&[]);
                 self.submit_frame(now, op, frame, watch, token);
                 at = end;
             }
@@ -795,7 +800,10 @@ impl<T, S> SessionCore<T, S> {
         let mut sent = false;
         for (op, len, watch, token) in reqs {
             let end = end_of(at, len);
-            match frames.get_mut(at..at + len).filter(|f| f.len() >= 12) {
+            match frames
+                .get_mut(at..end)
+                .filter(|f| f.len() == len && len >= 12)
+            {
                 Some(f) => {
                     let (xid, recursive) = self.prepare(op, &watch);
                     stamp(f, xid, recursive);
@@ -811,7 +819,7 @@ impl<T, S> SessionCore<T, S> {
             }
             at = end;
         }
-        if copied == 0 && at == frames.len() && self.transmit.is_empty() {
+        if sent && copied == 0 && at == total && self.transmit.is_empty() {
             // Both conversions keep the allocation (the buffers are not shared).
             let run = BytesMut::from(Bytes::from(std::mem::take(frames)));
             let mut old = std::mem::replace(&mut self.transmit, run);

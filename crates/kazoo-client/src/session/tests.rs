@@ -786,3 +786,35 @@ fn a_whole_run_into_an_empty_transmit_buffer_is_swapped_in_and_later_runs_follow
     let mut out = sent(&mut c);
     assert_eq!(be_i32(&frames_of(&mut out)[0], 0), 6);
 }
+
+#[test]
+fn a_run_starting_past_the_buffer_takes_nothing_also_after_a_swap() {
+    let t0 = Instant::now();
+    let mut c = connected(t0);
+    let (mut frames, items) = run_of(1, 2);
+    let len = frames.len();
+    assert_eq!(c.submit_frames(t0, &mut frames, 0, items.into_iter()), len);
+    assert!(frames.is_empty(), "swapped");
+    // What came after that run in the same batch starts at `len`, past the swapped-in
+    // buffer's end: an empty run takes nothing (this underflowed once).
+    assert_eq!(c.submit_frames(t0, &mut frames, len, std::iter::empty()), 0);
+    // A request with no bytes left for it fails alone; the earlier ones are still sent.
+    let item = (OpCode::GetData, 16, None, 9);
+    assert_eq!(
+        c.submit_frames(t0, &mut frames, len, std::iter::once(item)),
+        0
+    );
+    let failed: Vec<u32> = outputs(&mut c)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Reply {
+                token,
+                result: Err(Error::Protocol(_)),
+            } => Some(token),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, vec![9]);
+    let mut out = sent(&mut c);
+    assert_eq!(frames_of(&mut out).len(), 2);
+}
