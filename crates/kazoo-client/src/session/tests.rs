@@ -604,6 +604,31 @@ fn taking_what_to_send_keeps_it_in_order_whether_the_buffer_is_empty_or_not() {
     assert!(!c.has_transmit());
 }
 
+/// The tokens of the requests failed as malformed, in output order.
+fn protocol_failures(c: &mut SessionCore<u32>) -> Vec<u32> {
+    outputs(c)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Reply {
+                token,
+                result: Err(Error::Protocol(_)),
+            } => Some(token),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (token, zxid or -1 for a failure) of every reply output, in order.
+fn replies(c: &mut SessionCore<u32>) -> Vec<(u32, i64)> {
+    outputs(c)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Reply { token, result } => Some((token, result.map_or(-1, |r| r.zxid))),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Takes every reply but those of the tokens in `refuse`, and lists the tokens it took.
 struct TakeAllBut {
     refuse: Vec<u32>,
@@ -639,13 +664,7 @@ fn a_sink_takes_replies_only_while_nothing_is_queued_before_them() {
     c.handle_read_with(t0, &mut buf, &mut sink);
     // 3 is refused, so it is queued, and 4 queues behind it though the sink would take it.
     assert_eq!(sink.took, vec![(1, 101), (2, 102)]);
-    let queued: Vec<(u32, i64)> = outputs(&mut c)
-        .into_iter()
-        .filter_map(|o| match o {
-            Output::Reply { token, result } => Some((token, result.map_or(-1, |r| r.zxid))),
-            _ => None,
-        })
-        .collect();
+    let queued = replies(&mut c);
     assert_eq!(queued, vec![(3, 103), (4, 104)]);
     // With the queue drained, the next reply goes to the sink again.
     c.handle_read_with(t0, &mut reply(5, 105, 0, &[]), &mut sink);
@@ -687,16 +706,7 @@ fn a_run_of_frames_goes_out_in_order_with_its_xids_and_a_short_frame_fails_alone
         .map(|f| (be_i32(f, 0), be_i32(f, 4), be_i32(f, 8)))
         .collect();
     assert_eq!(got, vec![(1, 4, 1), (2, 4, 2), (3, 4, 4)]);
-    let failed: Vec<u32> = outputs(&mut c)
-        .into_iter()
-        .filter_map(|o| match o {
-            Output::Reply {
-                token,
-                result: Err(Error::Protocol(_)),
-            } => Some(token),
-            _ => None,
-        })
-        .collect();
+    let failed = protocol_failures(&mut c);
     assert_eq!(failed, vec![3]);
     // The replies find their own requests.
     let mut buf = BytesMut::new();
@@ -704,13 +714,7 @@ fn a_run_of_frames_goes_out_in_order_with_its_xids_and_a_short_frame_fails_alone
         buf.extend_from_slice(&reply(xid, 10 + i64::from(xid), 0, &[]));
     }
     c.handle_read(t0, &mut buf);
-    let answered: Vec<(u32, i64)> = outputs(&mut c)
-        .into_iter()
-        .filter_map(|o| match o {
-            Output::Reply { token, result } => Some((token, result.map_or(-1, |r| r.zxid))),
-            _ => None,
-        })
-        .collect();
+    let answered = replies(&mut c);
     assert_eq!(answered, vec![(1, 11), (2, 12), (4, 13)]);
 }
 
@@ -804,16 +808,7 @@ fn a_run_starting_past_the_buffer_takes_nothing_also_after_a_swap() {
         c.submit_frames(t0, &mut frames, len, std::iter::once(item)),
         0
     );
-    let failed: Vec<u32> = outputs(&mut c)
-        .into_iter()
-        .filter_map(|o| match o {
-            Output::Reply {
-                token,
-                result: Err(Error::Protocol(_)),
-            } => Some(token),
-            _ => None,
-        })
-        .collect();
+    let failed = protocol_failures(&mut c);
     assert_eq!(failed, vec![9]);
     let mut out = sent(&mut c);
     assert_eq!(frames_of(&mut out).len(), 2);
