@@ -324,6 +324,7 @@ impl Driver {
                 Wake::Connected(res) => self.on_connected(now, res),
                 Wake::Read(Ok(0)) => self.lost(now, "the server closed the connection"),
                 Wake::Read(Ok(_)) => {
+                    // `answers()` spelled out: the core and the read buffer are borrowed too.
                     let mut sink = Answers {
                         answered: &mut self.answered,
                         released: &mut self.released,
@@ -828,21 +829,24 @@ impl Driver {
         }));
     }
 
+    /// Where replies are handed to their callers (see [`Answers`]).
+    fn answers(&mut self) -> Answers<'_> {
+        Answers {
+            answered: &mut self.answered,
+            released: &mut self.released,
+        }
+    }
+
     /// Moves what the core produced to the socket buffer and to the channels.
     fn pump(&mut self) {
         if self.io.is_some() {
             self.unwritten += self.core.take_transmit(&mut self.wbuf);
         }
-        // The places of the requests answered here (and by the read before) go back to the
-        // gate together, at the end.
-        let mut released = std::mem::take(&mut self.released);
         while let Some(out) = self.core.poll_output() {
             match out {
                 Output::Reply { mut token, result } => {
-                    self.answered = true;
-                    released += token.permit.take().map_or(0, |p| usize::from(p.defer()));
                     let mut orphan = None;
-                    if let (Ok(raw), Some(watch)) = (&result, token.watch) {
+                    if let (Ok(raw), Some(watch)) = (&result, token.watch.take()) {
                         if raw.watch_set {
                             match watch {
                                 // A one-shot handle dropped while its request was in flight:
@@ -858,7 +862,7 @@ impl Driver {
                             }
                         }
                     }
-                    token.reply.send(result);
+                    self.answers().deliver(token, result);
                     if let Some(probe) = orphan {
                         let (id, kind) = (probe.watcher(), probe.kind());
                         self.drop_watcher(Instant::now(), id, kind, probe.server_path());
@@ -877,6 +881,9 @@ impl Driver {
                 Output::ProbeRw { round } => self.start_probe(round),
             }
         }
+        // The places of the requests answered here (and by the read before) go back to the
+        // gate together, at the end.
+        let released = std::mem::take(&mut self.released);
         if released > 0 {
             self.gate.release_many(released);
         }
@@ -946,8 +953,10 @@ impl Future for YieldOnce {
     }
 }
 
-/// What a read hands replies to straight away: those of requests without a watcher (the
-/// others need the task's watch bookkeeping, in [`Driver::pump`]).
+/// Hands replies to their callers: marks the turn as having answered callers and counts the
+/// places to give back to the gate ([`Driver::pump`] gives them back). As the read's
+/// [`ReplySink`] it takes only the replies of requests without a watcher; the others go
+/// through the task's watch bookkeeping in [`Driver::pump`] first, which then hands them here.
 struct Answers<'a> {
     answered: &'a mut bool,
     released: &'a mut usize,

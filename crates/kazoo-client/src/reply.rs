@@ -123,11 +123,7 @@ thread_local! {
 
 /// Makes a finished slot like a new one (its path and deadline are set when it is reused).
 fn reset(s: &mut Slot) {
-    let st = s.reply.0.get_mut();
-    st.value = None;
-    st.waker = None;
-    st.done = false;
-    st.abandoned = false;
+    s.reply = OnceSlot::default();
     if matches!(s.path, ErrPath::Heap(_)) {
         // A long path's own allocation is not kept.
         s.path = ErrPath::new("");
@@ -247,22 +243,7 @@ impl ReplyRx {
             let_go(slot);
         }
     }
-}
 
-/// A receiver's end of `slot`: kept for reuse when the sender is gone too, else marked
-/// abandoned for the sender to see.
-fn let_go(mut slot: Arc<Slot>) {
-    if let Some(s) = Arc::get_mut(&mut slot) {
-        // The sender is gone: nobody can see the slot any more, so no need to mark it
-        // abandoned.
-        reset(s);
-        keep(slot);
-    } else {
-        slot.reply.abandon();
-    }
-}
-
-impl ReplyRx {
     /// True once the sender sent or was dropped.
     #[cfg(test)]
     pub(crate) fn is_finished(&self) -> bool {
@@ -277,6 +258,19 @@ impl ReplyRx {
     /// When the request times out, if it does.
     pub(crate) fn deadline(&self) -> Option<tokio::time::Instant> {
         self.0.as_ref()?.deadline
+    }
+}
+
+/// A receiver's end of `slot`: kept for reuse when the sender is gone too, else marked
+/// abandoned for the sender to see.
+fn let_go(mut slot: Arc<Slot>) {
+    if let Some(s) = Arc::get_mut(&mut slot) {
+        // The sender is gone: nobody can see the slot any more, so no need to mark it
+        // abandoned.
+        reset(s);
+        keep(slot);
+    } else {
+        slot.reply.abandon();
     }
 }
 

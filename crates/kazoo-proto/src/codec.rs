@@ -119,11 +119,25 @@ impl Reader {
         }
     }
 
+    /// The whole input back, read or not (no copy).
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use kazoo_proto::Reader;
+    /// let mut r = Reader::new(Bytes::from_static(&[0, 0, 0, 1, 9]));
+    /// assert_eq!(r.read_len().unwrap(), Some(1));
+    /// assert_eq!(&r.into_inner()[..], &[0, 0, 0, 1, 9]);
+    /// ```
+    pub fn into_inner(self) -> Bytes {
+        self.buf
+    }
+
     /// The unread bytes, without consuming them.
     pub fn rest(&self) -> Bytes {
         self.buf.slice(self.pos..)
     }
 
+    #[inline]
     pub(crate) fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
         if self.remaining() < n {
             return Err(DecodeError::Truncated {
@@ -137,6 +151,7 @@ impl Reader {
     }
 
     /// Reads a big-endian `i32`.
+    #[inline]
     pub fn read_i32(&mut self) -> Result<i32, DecodeError> {
         let b = self.take(4)?;
         Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
@@ -157,6 +172,7 @@ impl Reader {
 
     /// Reads a length prefix: `None` for -1 (null), an error for other negatives or for a length
     /// larger than the remaining input.
+    #[inline]
     pub fn read_len(&mut self) -> Result<Option<usize>, DecodeError> {
         let n = self.read_i32()?;
         if n == -1 {

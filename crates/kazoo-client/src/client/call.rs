@@ -112,30 +112,31 @@ impl RawCall {
         let _entered = span.as_ref().map(tracing::Span::enter);
         // The reply first, like `tokio::time::timeout`: one that is already there wins over
         // an expired deadline.
-        if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
+        let r = if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
             if span.is_some() {
                 match &r {
                     Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
                     Err(e) => tracing::debug!(error = %e, "failed"),
                 }
             }
-            let out = then(r, rx.path());
-            rx.release();
-            return Poll::Ready(out);
-        }
-        if let Some(d) = rx.deadline() {
+            r
+        } else {
+            let Some(d) = rx.deadline() else {
+                return Poll::Pending;
+            };
             let sleep = self
                 .extras
                 .get_or_insert_with(Box::default)
                 .sleep
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
-            if sleep.as_mut().poll(cx).is_ready() {
-                let out = then(Err(Error::Timeout), rx.path());
-                rx.release();
-                return Poll::Ready(out);
+            if sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
             }
-        }
-        Poll::Pending
+            Err(Error::Timeout)
+        };
+        let out = then(r, rx.path());
+        rx.release();
+        Poll::Ready(out)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::client::{error_for, ErrPath};
 use crate::error::{Error, Result};
 use crate::session::RawReply;
 use bytes::{Buf, Bytes};
-use kazoo_proto::{Decode, DecodeError, ErrorCode, OpCode, Reader, Stat};
+use kazoo_proto::{Decode, ErrorCode, OpCode, Reader, Stat};
 
 #[inline]
 fn checked(op: OpCode, raw: &RawReply, path: &ErrPath) -> Result<()> {
@@ -34,19 +34,10 @@ pub(crate) fn data_and_stat(
     // The body is the data (a length, -1 for null, then the bytes) and the stat. The stat is
     // read in place and the body itself narrowed to the data: the frame's buffer is not
     // shared a second time (a reference count up and down per getData).
-    let mut body = raw.body;
-    let (len, rest) = match body.first_chunk::<4>() {
-        Some(len) => (i32::from_be_bytes(*len), body.len() - 4),
-        None => return Err(truncated(4, body.len())),
-    };
-    let n = match len {
-        -1 => 0,
-        n if n < 0 => return Err(Error::Decode(DecodeError::NegativeLength(n))),
-        n => n as usize,
-    };
-    if n > rest {
-        return Err(truncated(n, rest));
-    }
+    let mut r = Reader::new(raw.body);
+    let n = r.read_len()?.unwrap_or(0);
+    let mut body = r.into_inner();
+    // `read_len` took the 4-byte prefix and checked that `n` bytes follow it.
     let stat = Stat::from_slice(&body[4 + n..])?;
     if n == 0 {
         // Not a slice of the frame: an empty value does not keep the read buffer alive.
@@ -55,10 +46,6 @@ pub(crate) fn data_and_stat(
     body.truncate(4 + n);
     body.advance(4);
     Ok((body, stat))
-}
-
-fn truncated(needed: usize, remaining: usize) -> Error {
-    Error::Decode(DecodeError::Truncated { needed, remaining })
 }
 
 /// setData, setACL: the new stat.

@@ -1255,12 +1255,7 @@ impl<T, S> SessionCore<T, S> {
         if hdr.zxid > 0 {
             self.last_zxid = hdr.zxid;
         }
-        // Almost every reply succeeds: no trip through the full code table for those.
-        let err = if hdr.err == 0 {
-            ErrorCode::Ok
-        } else {
-            ErrorCode::from_code(hdr.err)
-        };
+        let err = ErrorCode::from_code(hdr.err);
         match f.kind {
             InFlightKind::CloseSession => {
                 self.finish_close();
