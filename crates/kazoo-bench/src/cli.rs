@@ -36,6 +36,10 @@ CLIENTS (ids for --clients)
                               frames, replies checked by xid only: the best any client could do
   raw-async-floor             W1 only: the same frames and checks, awaited by one task on a
                               current-thread tokio runtime: the least any tokio client pays
+  harness/ct                  canned w1-w3 only, no server: every request answered at once.
+                              What the workload loop itself costs (FuturesUnordered, W3's
+                              names); a client's instructions/op minus this one's are (at
+                              most) the client's own
 
 WORKLOADS (same for every client that has the feature)
   w1   Sequential round trips: create, get, set, delete of one node, each awaited before the
@@ -51,6 +55,9 @@ WORKLOADS (same for every client that has the feature)
   W5   (derived) CPU s per 10k ops and peak RSS come from the w2/w3 runs; with --callgrind, the
        w2 and w3 children also run under `valgrind --tool=callgrind` against the canned server
        at two op counts, and instructions/op is the slope between them (startup cancels out).
+       The slope includes the harness (run harness/ct for its share). W3's names are written
+       into one buffer and lent to the client for the call; a client whose future borrows
+       the path copies it (its API's price).
   w6   10,000 one-shot data watches registered (the client's cheapest way), then triggered by
        setData multi-ops (100 per multi) sent by the orchestrator; reports the time from the
        first multi to the last notification and RSS growth per watch. Real server only.

@@ -40,7 +40,7 @@ impl Gate {
         }
         let ok = match self.stop {
             Stop::Ops(n) => self.issued < n,
-            Stop::For(d) => self.issued % 64 != 0 || self.start.elapsed() < d,
+            Stop::For(d) => !self.issued.is_multiple_of(64) || self.start.elapsed() < d,
         };
         if ok {
             self.issued += 1;

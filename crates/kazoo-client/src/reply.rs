@@ -124,9 +124,9 @@ thread_local! {
 /// Makes a finished slot like a new one (its path and deadline are set when it is reused).
 fn reset(s: &mut Slot) {
     s.reply = OnceSlot::default();
-    if matches!(s.path, ErrPath::Heap(_)) {
-        // A long path's own allocation is not kept.
-        s.path = ErrPath::new("");
+    if s.path.is_large() {
+        // A long path's buffer is not kept.
+        s.path = ErrPath::empty();
     }
 }
 
@@ -173,7 +173,7 @@ pub(crate) struct ReplyTx(Option<Arc<Slot>>);
 pub(crate) struct ReplyRx(Option<Arc<Slot>>);
 
 /// The path of a receiver that no longer has its slot (never seen: only its drop takes it).
-static NO_PATH: ErrPath = ErrPath::Inline(0, [0; ErrPath::INLINE]);
+static NO_PATH: ErrPath = ErrPath::empty();
 
 /// A connected pair.
 pub(crate) fn channel() -> (ReplyTx, ReplyRx) {
@@ -358,7 +358,7 @@ mod tests {
             assert!(tx.is_closed());
             drop(tx);
             assert_eq!(spare_len(), 0, "freed by its last holder, the sender");
-            // A long path is not kept with its slot; a short one after it fits inline.
+            // A long path's buffer is not kept with its slot; a short one after it gets one.
             let long = format!("/{}", "x".repeat(100));
             let (tx, rx) = channel_for(&long, None);
             assert_eq!(rx.path().as_str(), long);

@@ -208,6 +208,25 @@ impl Reader {
         Ok(self.read_buffer_opt()?.unwrap_or_default())
     }
 
+    /// Reads a buffer as a borrowed slice of the input (no copy, no reference count); null
+    /// reads as empty. For a caller that only compares the bytes or decodes them itself.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use kazoo_proto::Reader;
+    /// let mut r = Reader::new(Bytes::from_static(&[0, 0, 0, 2, b'/', b'a', 0xff, 0xff, 0xff, 0xff]));
+    /// assert_eq!(r.read_bytes().unwrap(), b"/a");
+    /// assert_eq!(r.read_bytes().unwrap(), b"", "null");
+    /// assert!(r.read_bytes().is_err(), "truncated");
+    /// ```
+    #[inline]
+    pub fn read_bytes(&mut self) -> Result<&[u8], DecodeError> {
+        match self.read_len()? {
+            None => Ok(&[]),
+            Some(n) => self.take(n),
+        }
+    }
+
     /// Reads a nullable UTF-8 string.
     pub fn read_string_opt(&mut self) -> Result<Option<String>, DecodeError> {
         match self.read_len()? {

@@ -4,6 +4,7 @@
 //! `drive::AsyncLock` or a W6/W7 function where the client has them) plus one line in [`ALL`].
 
 pub mod floor;
+pub mod harness;
 #[cfg(feature = "ours")]
 pub mod ours;
 pub mod tokio_zk;
@@ -42,6 +43,8 @@ pub enum Kind {
     Floor,
     /// The raw floor's async twin (W1 only).
     AsyncFloor,
+    /// The harness alone: requests answered after one wake-up, no I/O (canned W1-W3 only).
+    Harness,
 }
 
 /// A client as listed on the command line and in the results.
@@ -59,9 +62,9 @@ impl ClientInfo {
         matches!(self.kind, Kind::Ours(_) | Kind::OursBlocking)
     }
 
-    /// Whether this client is a peer (the floor is neither ours nor a peer).
+    /// Whether this client is a peer (the floors and the harness are neither ours nor peers).
     pub fn is_peer(&self) -> bool {
-        !self.is_ours() && !matches!(self.kind, Kind::Floor | Kind::AsyncFloor)
+        !self.is_ours() && !matches!(self.kind, Kind::Floor | Kind::AsyncFloor | Kind::Harness)
     }
 
     /// Whether the client has `w` against a server in `mode`.
@@ -71,6 +74,9 @@ impl ClientInfo {
         }
         match (self.kind, w) {
             (Kind::AsyncFloor, w) => w == Workload::W1,
+            (Kind::Harness, w) => {
+                mode == Mode::Canned && matches!(w, Workload::W1 | Workload::W2 | Workload::W3)
+            }
             (_, Workload::W1 | Workload::W2 | Workload::W3) => {
                 !(self.kind == Kind::Floor && mode == Mode::Real && w == Workload::W3)
             }
@@ -151,6 +157,10 @@ pub const ALL: &[ClientInfo] = &[
         id: "raw-async-floor",
         kind: Kind::AsyncFloor,
     },
+    ClientInfo {
+        id: "harness/ct",
+        kind: Kind::Harness,
+    },
 ];
 
 /// Looks a client up by id.
@@ -204,6 +214,9 @@ pub fn run_in_process(spec: &RunSpec) -> Result<Outcome> {
     match info.kind {
         Kind::Floor => floor::run(spec),
         Kind::AsyncFloor => floor::run_async(spec),
+        Kind::Harness => in_task(Rt::Current, spec, |spec| async move {
+            drive::run_async(&harness::Harness, &spec).await
+        }),
         Kind::ZkSync => {
             let c = zookeeper_sync::ZkSync::connect(&spec.addr)?;
             match w {
@@ -254,5 +267,14 @@ mod tests {
             }
         }
         assert!(find("tokio-zookeeper/ct").unwrap().is_peer());
+        let h = find("harness/ct").unwrap();
+        assert!(!h.is_ours() && !h.is_peer());
+        for w in [Workload::W1, Workload::W2, Workload::W3] {
+            assert!(
+                h.supports(w, Mode::Canned) && !h.supports(w, Mode::Real),
+                "{w:?}"
+            );
+        }
+        assert!(!h.supports(Workload::W4, Mode::Canned));
     }
 }

@@ -79,13 +79,14 @@ impl AsyncZk for Ours {
 
     fn create<'a>(
         &'a self,
-        path: String,
+        path: &str,
         data: &'static [u8],
         ephemeral: bool,
-    ) -> impl Future<Output = Result<()>> + 'a {
+    ) -> impl Future<Output = Result<()>> + use<'a> {
+        // The request is encoded now; the future does not borrow the path.
         let f = self
             .0
-            .create(&path, Bytes::from_static(data), &opts(ephemeral));
+            .create(path, Bytes::from_static(data), &opts(ephemeral));
         async move { f.await.map(drop).map_err(Into::into) }
     }
 

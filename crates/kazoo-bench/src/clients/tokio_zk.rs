@@ -5,6 +5,7 @@ use crate::drive::{self, AsyncZk, EventCounter};
 use crate::spec::{Outcome, RunSpec};
 use anyhow::{anyhow, Context, Result};
 use futures::{Stream, StreamExt};
+use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 use tokio_zookeeper::{Acl, CreateMode, WatchedEvent, ZooKeeper, ZooKeeperBuilder};
@@ -45,18 +46,27 @@ impl AsyncZk for TokioZk {
         }
     }
 
-    async fn create(&self, path: String, data: &'static [u8], ephemeral: bool) -> Result<()> {
-        let mode = if ephemeral {
-            CreateMode::Ephemeral
-        } else {
-            CreateMode::Persistent
-        };
-        self.zk
-            .create(&path, data, Acl::open_unsafe(), mode)
-            .await
-            .map_err(err)?
-            .map_err(err)?;
-        Ok(())
+    fn create<'a>(
+        &'a self,
+        path: &str,
+        data: &'static [u8],
+        ephemeral: bool,
+    ) -> impl Future<Output = Result<()>> + use<'a> {
+        // This API's future borrows the path, which the harness lends for the call only.
+        let path = path.to_owned();
+        async move {
+            let mode = if ephemeral {
+                CreateMode::Ephemeral
+            } else {
+                CreateMode::Persistent
+            };
+            self.zk
+                .create(&path, data, Acl::open_unsafe(), mode)
+                .await
+                .map_err(err)?
+                .map_err(err)?;
+            Ok(())
+        }
     }
 
     async fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> Result<()> {

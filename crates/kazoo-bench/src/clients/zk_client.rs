@@ -30,18 +30,27 @@ impl AsyncZk for ZkClient {
         async move { f.await.map(drop).map_err(Into::into) }
     }
 
-    async fn create(&self, path: String, data: &'static [u8], ephemeral: bool) -> Result<()> {
-        let mode = if ephemeral {
-            CreateMode::Ephemeral
-        } else {
-            CreateMode::Persistent
-        };
-        let opts = mode.with_acls(Acls::anyone_all());
-        self.0
-            .create(&path, data, &opts)
-            .await
-            .map(drop)
-            .map_err(Into::into)
+    fn create<'a>(
+        &'a self,
+        path: &str,
+        data: &'static [u8],
+        ephemeral: bool,
+    ) -> impl Future<Output = Result<()>> + use<'a> {
+        // This API's future borrows the path, which the harness lends for the call only.
+        let path = path.to_owned();
+        async move {
+            let mode = if ephemeral {
+                CreateMode::Ephemeral
+            } else {
+                CreateMode::Persistent
+            };
+            let opts = mode.with_acls(Acls::anyone_all());
+            self.0
+                .create(&path, data, &opts)
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
     }
 
     fn set<'a>(

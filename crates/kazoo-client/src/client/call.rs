@@ -172,45 +172,41 @@ impl<T> Future for OpFuture<T> {
     }
 }
 
-/// The caller's path, kept for error messages without a heap allocation when it is short.
+/// The caller's path, kept for error messages and for a create's answer. A recycled reply
+/// slot reuses its buffer (up to [`ErrPath::KEEP`] bytes), so setting it costs a copy and no
+/// allocation, and reading it back costs no UTF-8 check (it is a `String`).
 #[derive(Debug)]
-pub(crate) enum ErrPath {
-    Inline(u8, [u8; ErrPath::INLINE]),
-    Heap(Box<str>),
-}
+pub(crate) struct ErrPath(String);
 
 impl ErrPath {
-    pub(crate) const INLINE: usize = 46;
+    /// The capacity a new buffer starts with and the largest one a recycled slot keeps.
+    pub(crate) const KEEP: usize = 64;
 
-    pub(crate) fn new(path: &str) -> ErrPath {
-        let b = path.as_bytes();
-        if b.len() <= Self::INLINE {
-            let mut buf = [0u8; Self::INLINE];
-            buf[..b.len()].copy_from_slice(b);
-            ErrPath::Inline(b.len() as u8, buf)
-        } else {
-            ErrPath::Heap(path.into())
-        }
+    /// No path (a receiver without a slot).
+    pub(crate) const fn empty() -> ErrPath {
+        ErrPath(String::new())
     }
 
-    /// Makes this `path`, reusing the inline buffer when it fits (a recycled reply slot's).
+    pub(crate) fn new(path: &str) -> ErrPath {
+        let mut s = ErrPath(String::with_capacity(path.len().max(Self::KEEP)));
+        s.0.push_str(path);
+        s
+    }
+
+    /// Makes this `path`, reusing the buffer when it is large enough (a recycled slot's).
     pub(crate) fn set(&mut self, path: &str) {
-        let b = path.as_bytes();
-        match self {
-            ErrPath::Inline(len, buf) if b.len() <= Self::INLINE => {
-                buf[..b.len()].copy_from_slice(b);
-                *len = b.len() as u8;
-            }
-            _ => *self = ErrPath::new(path),
-        }
+        self.0.clear();
+        self.0.reserve(path.len().max(Self::KEEP));
+        self.0.push_str(path);
+    }
+
+    /// True when the buffer is larger than a recycled slot keeps.
+    pub(crate) fn is_large(&self) -> bool {
+        self.0.capacity() > Self::KEEP
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        match self {
-            // Copied from a `&str` whole, so always valid UTF-8.
-            ErrPath::Inline(len, buf) => std::str::from_utf8(&buf[..*len as usize]).unwrap_or(""),
-            ErrPath::Heap(s) => s,
-        }
+        &self.0
     }
 }
 
@@ -427,11 +423,25 @@ mod tests {
     }
 
     #[test]
-    fn error_paths_keep_short_and_long_paths() {
-        assert_eq!(ErrPath::new("/a/b").as_str(), "/a/b");
+    fn error_paths_keep_short_and_long_paths_and_reuse_their_buffer() {
+        let mut p = ErrPath::new("/a/b");
+        assert_eq!(p.as_str(), "/a/b");
+        assert!(!p.is_large());
+        let buf = p.as_str().as_ptr();
+        let edge = format!("/{}", "é".repeat(31)); // 63 bytes: still fits the kept buffer
+        p.set(&edge);
+        assert_eq!(p.as_str(), edge);
+        assert_eq!(p.as_str().as_ptr(), buf, "a short path reuses the buffer");
+        p.set("/c");
+        assert_eq!(p.as_str(), "/c", "nothing of the longer path is left");
         let long = format!("/{}", "x".repeat(200));
+        p.set(&long);
+        assert_eq!(p.as_str(), long);
+        assert!(
+            p.is_large(),
+            "a long path's buffer is not kept by a recycled slot"
+        );
         assert_eq!(ErrPath::new(&long).as_str(), long);
-        let edge = format!("/{}", "é".repeat(22));
-        assert_eq!(ErrPath::new(&edge).as_str(), edge);
+        assert_eq!(ErrPath::empty().as_str(), "");
     }
 }

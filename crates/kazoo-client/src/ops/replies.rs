@@ -7,7 +7,7 @@ use crate::client::{error_for, ErrPath};
 use crate::error::{Error, Result};
 use crate::session::RawReply;
 use bytes::{Buf, Bytes};
-use kazoo_proto::{Decode, ErrorCode, OpCode, Reader, Stat};
+use kazoo_proto::{Decode, DecodeError, ErrorCode, OpCode, Reader, Stat};
 
 #[inline]
 fn checked(op: OpCode, raw: &RawReply, path: &ErrPath) -> Result<()> {
@@ -73,16 +73,26 @@ pub(crate) fn nothing(op: OpCode, raw: RawReply, path: &ErrPath, _: usize) -> Re
     checked(op, &raw, path)
 }
 
-/// The created node's path, with the chroot (`chroot_len` bytes) taken off.
-fn created_path(r: &mut Reader, chroot_len: usize) -> Result<String> {
-    let full = r.read_string()?;
-    if chroot_len == 0 {
-        return Ok(full);
-    }
-    match kazoo_proto::path::strip_chroot_len(chroot_len, &full) {
-        Some(rest) => Ok(rest.to_owned()),
+/// The created node's path, with the chroot (`chroot_len` bytes) taken off. When it is the
+/// path the caller asked for (every create that is not sequential, made with the caller's own
+/// path), the answer is a copy of the caller's path, already known to be UTF-8: the reply's
+/// bytes are compared, not decoded again.
+fn created_path(r: &mut Reader, chroot_len: usize, asked: &ErrPath) -> Result<String> {
+    let full = r.read_bytes()?;
+    let rest = match full.get(chroot_len..) {
+        _ if chroot_len == 0 => Some(full),
+        Some([]) => Some(&b"/"[..]),
+        Some(rest) if rest.first() == Some(&b'/') => Some(rest),
+        _ => None,
+    };
+    match rest {
+        Some(rest) if rest == asked.as_str().as_bytes() => Ok(asked.as_str().to_owned()),
+        Some(rest) => Ok(std::str::from_utf8(rest)
+            .map_err(|_| DecodeError::InvalidUtf8)?
+            .to_owned()),
         None => Err(Error::Protocol(format!(
-            "created path {full:?} is outside the chroot"
+            "created path {:?} is outside the chroot",
+            String::from_utf8_lossy(full)
         ))),
     }
 }
@@ -95,7 +105,7 @@ pub(crate) fn created(
     chroot_len: usize,
 ) -> Result<String> {
     checked(op, &raw, path)?;
-    created_path(&mut Reader::new(raw.body), chroot_len)
+    created_path(&mut Reader::new(raw.body), chroot_len, path)
 }
 
 /// create2 (and container / TTL creates): the path and the new node's stat.
@@ -107,7 +117,7 @@ pub(crate) fn created_with_stat(
 ) -> Result<(String, Stat)> {
     checked(op, &raw, path)?;
     let mut r = Reader::new(raw.body);
-    let p = created_path(&mut r, chroot_len)?;
+    let p = created_path(&mut r, chroot_len, path)?;
     Ok((p, Stat::decode(&mut r)?))
 }
 
@@ -212,6 +222,58 @@ mod tests {
             0
         )
         .is_err());
+    }
+
+    fn path_body(path: &[u8]) -> Bytes {
+        let mut b = BytesMut::new();
+        b.put_i32(path.len() as i32);
+        b.put_slice(path);
+        b.freeze()
+    }
+
+    #[test]
+    fn a_created_path_is_the_servers_whether_or_not_it_is_the_one_asked_for() {
+        let create = |reply: &[u8], asked: &str, chroot_len| {
+            created(
+                OpCode::Create,
+                raw(ErrorCode::Ok, path_body(reply)),
+                &ErrPath::new(asked),
+                chroot_len,
+            )
+        };
+        // The path asked for (a plain create), with and without a chroot.
+        assert_eq!(create(b"/a/b", "/a/b", 0).unwrap(), "/a/b");
+        assert_eq!(create(b"/app/a/b", "/a/b", 4).unwrap(), "/a/b");
+        assert_eq!(create(b"/app", "/", 4).unwrap(), "/");
+        // Another path (a sequential create, or a server that differs by one byte): the
+        // server's, never the one asked for.
+        assert_eq!(
+            create(b"/a/b0000000001", "/a/b", 0).unwrap(),
+            "/a/b0000000001"
+        );
+        assert_eq!(create(b"/a/c", "/a/b", 0).unwrap(), "/a/c");
+        assert_eq!(create(b"/app/a/c", "/a/b", 4).unwrap(), "/a/c");
+        assert_eq!(create(b"/a/b", "/a/bc", 0).unwrap(), "/a/b");
+        // Not UTF-8, outside the chroot, truncated: typed errors.
+        assert!(matches!(
+            create(b"/a/\xff", "/a/b", 0),
+            Err(Error::Decode(DecodeError::InvalidUtf8))
+        ));
+        assert!(matches!(
+            create(b"/apple", "/le", 4),
+            Err(Error::Protocol(_))
+        ));
+        let mut short = path_body(b"/a/b").to_vec();
+        short.pop();
+        assert!(matches!(
+            created(
+                OpCode::Create,
+                raw(ErrorCode::Ok, Bytes::from(short)),
+                &ErrPath::new("/a/b"),
+                0
+            ),
+            Err(Error::Decode(DecodeError::Truncated { .. }))
+        ));
     }
 
     #[test]
