@@ -249,12 +249,30 @@ pub fn strip_chroot<'a>(chroot: &str, server_path: &'a str) -> Option<&'a str> {
 /// assert_eq!(strip_chroot_len(0, "/x"), Some("/x"));
 /// ```
 pub fn strip_chroot_len(chroot_len: usize, server_path: &str) -> Option<&str> {
+    match strip_chroot_bytes(chroot_len, server_path.as_bytes())? {
+        [] if chroot_len > 0 => Some("/"),
+        // A suffix that starts with `/` (a character boundary) or the whole path.
+        rest => server_path.get(server_path.len() - rest.len()..),
+    }
+}
+
+/// [`strip_chroot_len`] on bytes not yet checked as UTF-8 (a reply's path, compared before it
+/// is decoded): what follows the chroot, empty when nothing does (the chroot's root, `/` to the
+/// caller), `None` when the path is shorter or does not continue with a `/`.
+///
+/// ```
+/// use kazoo_proto::path::strip_chroot_bytes;
+/// assert_eq!(strip_chroot_bytes(4, b"/app/a"), Some(&b"/a"[..]));
+/// assert_eq!(strip_chroot_bytes(4, b"/app"), Some(&b""[..]));
+/// assert_eq!(strip_chroot_bytes(4, b"/apple"), None);
+/// assert_eq!(strip_chroot_bytes(0, b"/x"), Some(&b"/x"[..]));
+/// ```
+pub fn strip_chroot_bytes(chroot_len: usize, server_path: &[u8]) -> Option<&[u8]> {
     if chroot_len == 0 {
         return Some(server_path);
     }
     match server_path.get(chroot_len..)? {
-        "" => Some("/"),
-        rest if rest.starts_with('/') => Some(rest),
+        rest if rest.is_empty() || rest[0] == b'/' => Some(rest),
         _ => None,
     }
 }

@@ -79,11 +79,9 @@ pub(crate) fn nothing(op: OpCode, raw: RawReply, path: &ErrPath, _: usize) -> Re
 /// bytes are compared, not decoded again.
 fn created_path(r: &mut Reader, chroot_len: usize, asked: &ErrPath) -> Result<String> {
     let full = r.read_bytes()?;
-    let rest = match full.get(chroot_len..) {
-        _ if chroot_len == 0 => Some(full),
-        Some([]) => Some(&b"/"[..]),
-        Some(rest) if rest.first() == Some(&b'/') => Some(rest),
-        _ => None,
+    let rest = match kazoo_proto::path::strip_chroot_bytes(chroot_len, full) {
+        Some([]) if chroot_len > 0 => Some(&b"/"[..]),
+        rest => rest,
     };
     match rest {
         Some(rest) if rest == asked.as_str().as_bytes() => Ok(asked.as_str().to_owned()),
