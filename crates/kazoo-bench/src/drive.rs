@@ -88,28 +88,57 @@ impl W3Names {
     }
 
     /// A buffer for [`W3Names::write`], large enough for every name.
-    fn buffer(&self) -> String {
-        String::with_capacity(self.base.len() + 20)
+    fn buffer(&self) -> NameBuf {
+        NameBuf {
+            name: String::with_capacity(self.base.len() + 20),
+            last: None,
+        }
     }
 
-    /// Writes name `i` into `buf` (replacing what it held) and returns it.
-    fn write<'b>(&self, buf: &'b mut String, i: u64) -> &'b str {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut n = i;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
+    /// Writes name `i` into `buf` and returns it. The workloads ask for consecutive names, so
+    /// the common case adds one to the decimal tail of the previous name in place (a digit or
+    /// two), rather than formatting `i` again.
+    fn write<'b>(&self, buf: &'b mut NameBuf, i: u64) -> &'b str {
+        let name = &mut buf.name;
+        if buf.last.is_some() && buf.last == i.checked_sub(1) {
+            let mut nines = 0;
+            while name.as_bytes().last() == Some(&b'9') && name.len() > self.base.len() {
+                name.pop();
+                nines += 1;
             }
+            match name.as_bytes()[self.base.len()..].last().copied() {
+                Some(d) => {
+                    name.pop();
+                    name.push(char::from(d + 1));
+                }
+                None => name.push('1'),
+            }
+            name.extend(std::iter::repeat_n('0', nines));
+        } else {
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            let mut n = i;
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            name.clear();
+            name.push_str(&self.base);
+            name.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
         }
-        buf.clear();
-        buf.push_str(&self.base);
-        buf.extend(digits[at..].iter().map(|&d| char::from(d)));
-        buf
+        buf.last = Some(i);
+        name
     }
+}
+
+/// The buffer a run's W3 names are written into, and the number of the name it holds.
+struct NameBuf {
+    name: String,
+    last: Option<u64>,
 }
 
 /// The W6 node names (created by the orchestrator).
@@ -523,6 +552,17 @@ mod tests {
         let mut buf = names.buffer();
         // Longest first: a shorter name must not keep the tail of a longer one.
         for i in [u64::MAX, u64::MAX / 2 + 3, 12_345, 99, 10, 7, 0] {
+            assert_eq!(names.write(&mut buf, i), format!("/kazoo-bench/w3-r1-{i}"));
+        }
+        // Consecutive names (written in place) across every carry, then a jump and on again.
+        let mut buf = names.buffer();
+        let runs = [
+            0..1_200,
+            9_990..10_010,
+            99_998..100_002,
+            u64::MAX - 3..u64::MAX,
+        ];
+        for i in runs.into_iter().flatten().chain([5, 6, 7]) {
             assert_eq!(names.write(&mut buf, i), format!("/kazoo-bench/w3-r1-{i}"));
         }
     }

@@ -8,6 +8,7 @@ use crate::drive::{self, AsyncZk, EventCounter, SyncZk};
 use crate::spec::{Outcome, RunSpec, Workload};
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
+use futures::FutureExt;
 use kazoo::{Client, CreateOptions};
 use std::future::Future;
 use std::time::Duration;
@@ -73,8 +74,7 @@ fn opts(ephemeral: bool) -> CreateOptions {
 
 impl AsyncZk for Ours {
     fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        let f = self.0.get(path);
-        async move { f.await.map(drop).map_err(Into::into) }
+        self.0.get(path).map(|r| r.map(drop).map_err(Into::into))
     }
 
     fn create<'a>(
@@ -84,10 +84,9 @@ impl AsyncZk for Ours {
         ephemeral: bool,
     ) -> impl Future<Output = Result<()>> + use<'a> {
         // The request is encoded now; the future does not borrow the path.
-        let f = self
-            .0
-            .create(path, Bytes::from_static(data), &opts(ephemeral));
-        async move { f.await.map(drop).map_err(Into::into) }
+        self.0
+            .create(path, Bytes::from_static(data), &opts(ephemeral))
+            .map(|r| r.map(drop).map_err(Into::into))
     }
 
     fn set<'a>(
@@ -95,13 +94,13 @@ impl AsyncZk for Ours {
         path: &'a str,
         data: &'static [u8],
     ) -> impl Future<Output = Result<()>> + 'a {
-        let f = self.0.set(path, Bytes::from_static(data), None);
-        async move { f.await.map(drop).map_err(Into::into) }
+        self.0
+            .set(path, Bytes::from_static(data), None)
+            .map(|r| r.map(drop).map_err(Into::into))
     }
 
     fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        let f = self.0.delete(path, None);
-        async move { f.await.map_err(Into::into) }
+        self.0.delete(path, None).map(|r| r.map_err(Into::into))
     }
 }
 

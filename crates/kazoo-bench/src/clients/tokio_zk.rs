@@ -4,7 +4,7 @@
 use crate::drive::{self, AsyncZk, EventCounter};
 use crate::spec::{Outcome, RunSpec};
 use anyhow::{anyhow, Context, Result};
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -39,11 +39,11 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 impl AsyncZk for TokioZk {
-    async fn get<'a>(&'a self, path: &'a str) -> Result<()> {
-        match self.zk.get_data(path).await.map_err(err)? {
+    fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
+        self.zk.get_data(path).map(move |r| match r.map_err(err)? {
             Some(_) => Ok(()),
             None => Err(anyhow!("no node {path}")),
-        }
+        })
     }
 
     fn create<'a>(
@@ -69,22 +69,20 @@ impl AsyncZk for TokioZk {
         }
     }
 
-    async fn set<'a>(&'a self, path: &'a str, data: &'static [u8]) -> Result<()> {
+    fn set<'a>(
+        &'a self,
+        path: &'a str,
+        data: &'static [u8],
+    ) -> impl Future<Output = Result<()>> + 'a {
         self.zk
             .set_data(path, None, data)
-            .await
-            .map_err(err)?
-            .map_err(err)?;
-        Ok(())
+            .map(|r| r.map_err(err)?.map(drop).map_err(err))
     }
 
-    async fn delete<'a>(&'a self, path: &'a str) -> Result<()> {
+    fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
         self.zk
             .delete(path, None)
-            .await
-            .map_err(err)?
-            .map_err(err)?;
-        Ok(())
+            .map(|r| r.map_err(err)?.map_err(err))
     }
 }
 

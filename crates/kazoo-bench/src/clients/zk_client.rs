@@ -4,6 +4,7 @@
 use crate::drive::{self, AsyncLock, AsyncZk, EventCounter};
 use crate::spec::{Outcome, RunSpec};
 use anyhow::{Context, Result};
+use futures::FutureExt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,8 +27,9 @@ impl ZkClient {
 
 impl AsyncZk for ZkClient {
     fn get<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        let f = self.0.get_data(path);
-        async move { f.await.map(drop).map_err(Into::into) }
+        self.0
+            .get_data(path)
+            .map(|r| r.map(drop).map_err(Into::into))
     }
 
     fn create<'a>(
@@ -58,13 +60,13 @@ impl AsyncZk for ZkClient {
         path: &'a str,
         data: &'static [u8],
     ) -> impl Future<Output = Result<()>> + 'a {
-        let f = self.0.set_data(path, data, None);
-        async move { f.await.map(drop).map_err(Into::into) }
+        self.0
+            .set_data(path, data, None)
+            .map(|r| r.map(drop).map_err(Into::into))
     }
 
     fn delete<'a>(&'a self, path: &'a str) -> impl Future<Output = Result<()>> + 'a {
-        let f = self.0.delete(path, None);
-        async move { f.await.map_err(Into::into) }
+        self.0.delete(path, None).map(|r| r.map_err(Into::into))
     }
 }
 
