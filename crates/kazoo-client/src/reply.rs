@@ -65,15 +65,20 @@ impl<V> OnceSlot<V> {
         }
     }
 
-    /// The receiver's poll: the value, `Ready(None)` once the sender is gone without one (or
-    /// the value was taken already), else `Pending` with the waker kept.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<Option<V>> {
+    /// The receiver's poll: `Ready(then(Some(value)))`, `Ready(then(None))` once the sender is
+    /// gone without one (or the value was taken already), else `Pending` with the waker kept.
+    /// `then` turns the value into the caller's output where it is taken out, so that the
+    /// value is not moved through an `Option` first (a reply is 56 bytes, and every request
+    /// takes one).
+    #[inline]
+    pub(crate) fn poll_take<R>(
+        &self,
+        cx: &mut Context<'_>,
+        then: impl FnOnce(Option<V>) -> R,
+    ) -> Poll<R> {
         let mut st = self.lock();
-        if let Some(v) = st.value.take() {
-            return Poll::Ready(Some(v));
-        }
-        if st.done {
-            return Poll::Ready(None);
+        if st.value.is_some() || st.done {
+            return Poll::Ready(then(st.value.take()));
         }
         match &st.waker {
             Some(w) if w.will_wake(cx.waker()) => {}
@@ -281,11 +286,10 @@ impl Future for ReplyRx {
         let Some(slot) = &self.0 else {
             return Poll::Ready(Err(Error::Closed));
         };
-        match slot.reply.poll_take(cx) {
-            Poll::Ready(Some(v)) => Poll::Ready(v),
-            Poll::Ready(None) => Poll::Ready(Err(Error::Closed)),
-            Poll::Pending => Poll::Pending,
-        }
+        slot.reply.poll_take(cx, |v| match v {
+            Some(v) => v,
+            None => Err(Error::Closed),
+        })
     }
 }
 

@@ -189,15 +189,19 @@ impl Future for Watch {
 
     /// Polled again after it resolved, it gives the closed event, as a used channel would.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<WatchedEvent> {
-        self.slot.fired.poll_take(cx).map(|fired| match fired {
-            Some((event_type, keeper_state)) => WatchedEvent {
-                event_type,
-                keeper_state,
-                path: self.path().to_owned(),
-            },
-            // The I/O task is gone: the client was closed or dropped.
-            None => WatchedEvent::closed(self.path()),
-        })
+        // Taken as is: the event is built after the slot's lock is released.
+        self.slot
+            .fired
+            .poll_take(cx, |f| f)
+            .map(|fired| match fired {
+                Some((event_type, keeper_state)) => WatchedEvent {
+                    event_type,
+                    keeper_state,
+                    path: self.path().to_owned(),
+                },
+                // The I/O task is gone: the client was closed or dropped.
+                None => WatchedEvent::closed(self.path()),
+            })
     }
 }
 

@@ -106,36 +106,39 @@ impl RawCall {
         cx: &mut Context<'_>,
         then: impl FnOnce(Result<RawReply>, &ErrPath) -> R,
     ) -> Poll<R> {
-        let rx = &mut self.rx;
-        // A clone (debug level only): the timer below may need the extras mutably.
-        let span = self.extras.as_ref().and_then(|x| x.span.clone());
-        let _entered = span.as_ref().map(tracing::Span::enter);
         // The reply first, like `tokio::time::timeout`: one that is already there wins over
         // an expired deadline.
-        let r = if let Poll::Ready(r) = Pin::new(&mut *rx).poll(cx) {
-            if span.is_some() {
+        let r = match Pin::new(&mut self.rx).poll(cx) {
+            Poll::Ready(r) => r,
+            Poll::Pending => {
+                let Some(d) = self.rx.deadline() else {
+                    return Poll::Pending;
+                };
+                let sleep = self
+                    .extras
+                    .get_or_insert_with(Box::default)
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                Err(Error::Timeout)
+            }
+        };
+        // The span exists only when someone listens at debug level; without it, no span is
+        // cloned, entered or dropped on this path, which every request takes.
+        let out = match self.extras.as_ref().and_then(|x| x.span.as_ref()) {
+            None => then(r, self.rx.path()),
+            Some(span) => {
+                let _entered = span.enter();
                 match &r {
                     Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
                     Err(e) => tracing::debug!(error = %e, "failed"),
                 }
+                then(r, self.rx.path())
             }
-            r
-        } else {
-            let Some(d) = rx.deadline() else {
-                return Poll::Pending;
-            };
-            let sleep = self
-                .extras
-                .get_or_insert_with(Box::default)
-                .sleep
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d)));
-            if sleep.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            Err(Error::Timeout)
         };
-        let out = then(r, rx.path());
-        rx.release();
+        self.rx.release();
         Poll::Ready(out)
     }
 }

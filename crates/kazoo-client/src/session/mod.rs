@@ -1240,18 +1240,19 @@ impl<T, S> SessionCore<T, S> {
         body: Bytes,
         sink: &mut impl ReplySink<T>,
     ) -> Result<(), String> {
-        let Some(front) = self.in_flight.front() else {
+        // Taken first and put back on a mismatch (which ends the connection): one look at
+        // the queue's front instead of two.
+        let Some(f) = self.in_flight.pop_front() else {
             return Err(format!("reply with xid {} but nothing in flight", hdr.xid));
         };
-        if front.xid != hdr.xid {
-            return Err(format!(
+        if f.xid != hdr.xid {
+            let e = format!(
                 "xid mismatch: expected {} ({:?}), got {}",
-                front.xid, front.op, hdr.xid
-            ));
+                f.xid, f.op, hdr.xid
+            );
+            self.in_flight.push_front(f);
+            return Err(e);
         }
-        let Some(f) = self.in_flight.pop_front() else {
-            return Ok(());
-        };
         if hdr.zxid > 0 {
             self.last_zxid = hdr.zxid;
         }
