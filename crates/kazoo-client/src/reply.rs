@@ -69,7 +69,7 @@ impl<V> OnceSlot<V> {
     /// gone without one (or the value was taken already), else `Pending` with the waker kept.
     /// `then` turns the value into the caller's output where it is taken out, so that the
     /// value is not moved through an `Option` first (a reply is 56 bytes, and every request
-    /// takes one).
+    /// takes one). It runs under the slot's lock: it must be cheap (no allocation).
     #[inline]
     pub(crate) fn poll_take<R>(
         &self,
