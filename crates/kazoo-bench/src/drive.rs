@@ -100,7 +100,7 @@ impl W3Names {
     /// two), rather than formatting `i` again.
     fn write<'b>(&self, buf: &'b mut NameBuf, i: u64) -> &'b str {
         let name = &mut buf.name;
-        if buf.last.is_some() && buf.last == i.checked_sub(1) {
+        if buf.last.is_some_and(|last| last.checked_add(1) == Some(i)) {
             let mut nines = 0;
             while name.as_bytes().last() == Some(&b'9') && name.len() > self.base.len() {
                 name.pop();

@@ -18,7 +18,9 @@ use std::task::{Context, Poll};
 #[derive(Debug, Default)]
 pub struct Harness;
 
-/// A request answered at once.
+/// A request answered at once. Not `std::future::ready(Ok(()))`: that future carries its
+/// value (an `Option<Result<()>>`) and cost the harness about 40 instructions more per op,
+/// which this measurement of the bare loop would then attribute to the harness.
 #[derive(Debug, Default)]
 pub struct Answered;
 

@@ -125,19 +125,17 @@ impl RawCall {
                 Err(Error::Timeout)
             }
         };
-        // The span exists only when someone listens at debug level; without it, no span is
-        // cloned, entered or dropped on this path, which every request takes.
-        let out = match self.extras.as_ref().and_then(|x| x.span.as_ref()) {
-            None => then(r, self.rx.path()),
-            Some(span) => {
-                let _entered = span.enter();
-                match &r {
-                    Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
-                    Err(e) => tracing::debug!(error = %e, "failed"),
-                }
-                then(r, self.rx.path())
+        // The span exists only when someone listens at debug level. It is borrowed, not
+        // cloned: every request takes this path, and cloning even no span cost it.
+        let span = self.extras.as_ref().and_then(|x| x.span.as_ref());
+        let _entered = span.map(tracing::Span::enter);
+        if span.is_some() {
+            match &r {
+                Ok(raw) => tracing::debug!(err = ?raw.err, zxid = raw.zxid, "reply"),
+                Err(e) => tracing::debug!(error = %e, "failed"),
             }
-        };
+        }
+        let out = then(r, self.rx.path());
         self.rx.release();
         Poll::Ready(out)
     }
@@ -191,9 +189,9 @@ impl ErrPath {
     }
 
     pub(crate) fn new(path: &str) -> ErrPath {
-        let mut s = ErrPath(String::with_capacity(path.len().max(Self::KEEP)));
-        s.0.push_str(path);
-        s
+        let mut p = ErrPath::empty();
+        p.set(path);
+        p
     }
 
     /// Makes this `path`, reusing the buffer when it is large enough (a recycled slot's).
