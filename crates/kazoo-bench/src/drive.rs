@@ -101,19 +101,16 @@ impl W3Names {
     fn write<'b>(&self, buf: &'b mut NameBuf, i: u64) -> &'b str {
         let name = &mut buf.name;
         if buf.last.is_some_and(|last| last.checked_add(1) == Some(i)) {
-            let mut nines = 0;
-            while name.as_bytes().last() == Some(&b'9') && name.len() > self.base.len() {
-                name.pop();
-                nines += 1;
+            // The trailing nines become zeros and the digit before them goes up by one (a
+            // new leading `1` when every digit was a nine).
+            let tail = &name.as_bytes()[self.base.len()..];
+            let nines = tail.iter().rev().take_while(|&&d| d == b'9').count();
+            let bumped = tail[..tail.len() - nines].last().copied();
+            name.truncate(name.len() - nines - usize::from(bumped.is_some()));
+            name.push(char::from(bumped.map_or(b'1', |d| d + 1)));
+            for _ in 0..nines {
+                name.push('0');
             }
-            match name.as_bytes()[self.base.len()..].last().copied() {
-                Some(d) => {
-                    name.pop();
-                    name.push(char::from(d + 1));
-                }
-                None => name.push('1'),
-            }
-            name.extend(std::iter::repeat_n('0', nines));
         } else {
             let mut digits = [0u8; 20];
             let mut at = digits.len();
