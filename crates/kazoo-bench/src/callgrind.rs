@@ -64,7 +64,7 @@ pub fn run_all(
                     duration_ms: 0,
                     ops: n,
                     inflight: args.inflight,
-                    run_id: format!("cg{i}-{}", c.id.replace(['/', '.'], "_")),
+                    run_id: format!("cg{i}-{}", c.tag()),
                     prefix: "/kazoo-bench".into(),
                     start_at_ns: 0,
                     watches: args.watches,

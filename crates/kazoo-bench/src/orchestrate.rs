@@ -203,7 +203,7 @@ fn spec_for(
         } * 1e3) as u64,
         ops: 0,
         inflight: args.inflight,
-        run_id: format!("{}{}-{}", rep, w.name(), c.id.replace(['/', '.'], "_")),
+        run_id: format!("{}{}-{}", rep, w.name(), c.tag()),
         prefix: PREFIX.to_string(),
         start_at_ns: 0,
         watches: args.watches,

@@ -62,6 +62,14 @@ impl ClientInfo {
         matches!(self.kind, Kind::Ours(_) | Kind::OursBlocking)
     }
 
+    /// The client's tag in node names: its place in [`ALL`] (`c00`, `c01`, ...). Every client's
+    /// tag has the same length, so every client's requests carry paths of the same length (the
+    /// id, from 11 to 18 characters, made them differ by up to 7 bytes).
+    pub fn tag(&self) -> String {
+        let at = ALL.iter().position(|c| c.id == self.id).unwrap_or(ALL.len());
+        format!("c{at:02}")
+    }
+
     /// Whether this client is a peer (the floors and the harness are neither ours nor peers).
     pub fn is_peer(&self) -> bool {
         !self.is_ours() && !matches!(self.kind, Kind::Floor | Kind::AsyncFloor | Kind::Harness)
@@ -276,5 +284,16 @@ mod tests {
             );
         }
         assert!(!h.supports(Workload::W4, Mode::Canned));
+    }
+
+    #[test]
+    fn every_client_has_its_own_tag_of_one_length() {
+        let tags: Vec<String> = ALL.iter().map(ClientInfo::tag).collect();
+        assert!(tags.iter().all(|t| t.len() == 3), "{tags:?}");
+        let mut unique = tags.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ALL.len(), "{tags:?}");
+        assert_eq!(find("kazoo-rs/ct").unwrap().tag(), "c00");
     }
 }
