@@ -66,7 +66,10 @@ impl ClientInfo {
     /// tag has the same length, so every client's requests carry paths of the same length (the
     /// id, from 11 to 18 characters, made them differ by up to 7 bytes).
     pub fn tag(&self) -> String {
-        let at = ALL.iter().position(|c| c.id == self.id).unwrap_or(ALL.len());
+        let at = ALL
+            .iter()
+            .position(|c| c.id == self.id)
+            .unwrap_or(ALL.len());
         format!("c{at:02}")
     }
 
