@@ -1,5 +1,7 @@
 //! W5's instructions per op: each client's W2 and W3 child runs under callgrind against the canned
-//! server at two op counts; the slope between them cancels start-up and connection costs.
+//! server at several op counts (three by default); the slope between the first and the last
+//! cancels start-up and connection costs, and the slopes between neighbouring counts show
+//! whether the client cost the same per op in every run (see [`record::callgrind`]).
 
 use crate::child_proc::Launcher;
 use crate::cli::RunArgs;
@@ -38,6 +40,15 @@ pub fn run_all(
     clients: &[&ClientInfo],
     addr: SocketAddr,
 ) -> Result<Vec<Record>> {
+    for (flag, counts) in [
+        ("--callgrind-ops", &args.callgrind_ops),
+        ("--callgrind-ops-py", &args.callgrind_ops_py),
+    ] {
+        anyhow::ensure!(
+            counts.len() >= 2 && counts.windows(2).all(|w| w[0] < w[1]),
+            "{flag} needs at least two ascending op counts, got {counts:?}"
+        );
+    }
     let dir = std::env::temp_dir().join(format!("kazoo-bench-callgrind-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let mut out = Vec::new();
@@ -48,13 +59,9 @@ pub fn run_all(
             } else {
                 &args.callgrind_ops
             };
-            let (n1, n2) = (
-                counts.first().copied().unwrap_or(20_000),
-                counts.get(1).copied().unwrap_or(60_000),
-            );
-            let mut irs = [0u64; 2];
+            let mut irs = Vec::with_capacity(counts.len());
             let mut failed = None;
-            for (i, n) in [n1, n2].into_iter().enumerate() {
+            for (i, &n) in counts.iter().enumerate() {
                 let spec = RunSpec {
                     client: c.id.to_string(),
                     workload: w,
@@ -74,7 +81,7 @@ pub fn run_all(
                     &spec,
                     &dir.join(format!("{}-{}-{n}.out", w.name(), c.id.replace('/', "_"))),
                 ) {
-                    Ok(ir) => irs[i] = ir,
+                    Ok(ir) => irs.push(ir),
                     Err(e) => {
                         failed = Some(e);
                         break;
@@ -82,7 +89,7 @@ pub fn run_all(
                 }
             }
             out.push(match failed {
-                None => record::callgrind(w, c.id, [n1, n2], irs),
+                None => record::callgrind(w, c.id, counts, &irs),
                 Some(e) => record::failure(0, Mode::Canned, w, c.id, &e.context("callgrind")),
             });
         }
@@ -94,6 +101,33 @@ pub fn run_all(
 #[cfg(test)]
 mod tests {
     use super::total_ir;
+    use crate::record;
+    use crate::spec::Workload;
+
+    #[test]
+    fn a_steady_slope_is_compared_and_one_across_modes_is_not() {
+        // 2.3 M to start, then 2,051 per op (kazoo-rs/ct W2 in the tenth session's run).
+        let steady = [20_000u64, 40_000, 60_000].map(|n| 2_300_000 + 2_051 * n);
+        let r = record::callgrind(Workload::W2, "x", &[20_000, 40_000, 60_000], &steady);
+        assert_eq!(r.metrics.get("instr_per_op").copied(), Some(2_051.0));
+        assert!(!r.metrics.contains_key("instr_per_op_unsteady"));
+        // zookeeper-client/mt W2 in the same run: 7,040 per op at 20k, 4,970 at 60k (its
+        // batching switched modes). Two counts alone gave 3,935, below either mode; the
+        // middle count shows the steps disagree.
+        let mixed = [140_803_481u64, 281_000_000, 298_202_762];
+        let r = record::callgrind(Workload::W2, "x", &[20_000, 40_000, 60_000], &mixed);
+        assert!(!r.metrics.contains_key("instr_per_op"));
+        let v = r.metrics["instr_per_op_unsteady"];
+        assert!((v - 3_934.98).abs() < 0.1, "{v}");
+        // A step within 5 % of the whole slope is noise, not another mode.
+        let noisy = [
+            2_300_000 + 2_051 * 20_000,
+            2_300_000 + 2_090 * 40_000,
+            2_300_000 + 2_051 * 60_000,
+        ];
+        let r = record::callgrind(Workload::W2, "x", &[20_000, 40_000, 60_000], &noisy);
+        assert!(r.metrics.contains_key("instr_per_op"));
+    }
 
     #[test]
     fn reads_summary_or_totals() {

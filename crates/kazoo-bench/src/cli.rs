@@ -54,7 +54,10 @@ WORKLOADS (same for every client that has the feature)
   w4c  The same with two processes contending for one lock; cycles/s is the sum of both.
   W5   (derived) CPU s per 10k ops and peak RSS come from the w2/w3 runs; with --callgrind, the
        w2 and w3 children also run under `valgrind --tool=callgrind` against the canned server
-       at two op counts, and instructions/op is the slope between them (startup cancels out).
+       at three op counts, and instructions/op is the slope from the first to the last
+       (startup cancels out). When a step between neighbouring counts is more than 5 % off
+       that slope, the client did not cost the same per op in every run (its batching
+       switched modes): the figure goes to an unsteady column and is not compared.
        The slope includes the harness (run harness/ct for its share). W3's names are written
        into one buffer and lent to the client for the call; a client whose future borrows
        the path copies it (its API's price).
@@ -130,11 +133,12 @@ pub struct RunArgs {
     /// Also measure instructions/op under callgrind (W5).
     #[arg(long)]
     pub callgrind: bool,
-    /// The two op counts of the callgrind runs for Rust clients.
-    #[arg(long, value_delimiter = ',', default_values_t = [20_000u64, 60_000])]
+    /// The op counts of the callgrind runs for Rust clients (at least two, ascending): the
+    /// slope is taken from the first to the last, the ones between check it is steady.
+    #[arg(long, value_delimiter = ',', default_values_t = [20_000u64, 40_000, 60_000])]
     pub callgrind_ops: Vec<u64>,
-    /// The two op counts of the callgrind runs for Python kazoo.
-    #[arg(long, value_delimiter = ',', default_values_t = [2_000u64, 6_000])]
+    /// The op counts of the callgrind runs for Python kazoo (as for Rust clients).
+    #[arg(long, value_delimiter = ',', default_values_t = [2_000u64, 4_000, 6_000])]
     pub callgrind_ops_py: Vec<u64>,
     /// JSON-lines output file.
     #[arg(long, default_value = "target/bench/results.jsonl")]

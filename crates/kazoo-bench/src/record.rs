@@ -57,6 +57,11 @@ pub const METRICS: &[(&str, &str, bool)] = &[
     ("server_us_per_req", "server CPU µs/req", false),
     ("server_busy_pct", "server busy %", false),
     ("instr_per_op", "instr/op", false),
+    (
+        "instr_per_op_unsteady",
+        "instr/op, unsteady (not compared)",
+        false,
+    ),
     ("notify_ms", "all notified ms", false),
     ("bytes_per_watch", "RSS B/watch", false),
     ("heap_per_watch", "heap B/watch", false),
@@ -214,8 +219,16 @@ pub fn run(
     r
 }
 
-/// A callgrind slope: instructions per op of `w` between two op counts.
-pub fn callgrind(w: Workload, client: &str, ops: [u64; 2], instructions: [u64; 2]) -> Record {
+/// How far (relative) a step's slope may be from the whole slope for the count to be steady.
+pub const STEADY: f64 = 0.05;
+
+/// A callgrind slope: instructions per op of `w` from the first op count to the last. With
+/// three counts or more, each step's slope (between neighbouring counts) is kept too; when one
+/// is more than [`STEADY`] away from the whole slope, the client did not cost the same per op
+/// in every run (a client whose batching switches between modes from run to run can even mix
+/// them across the runs, and a slope across modes is no per-op cost at all). Such a slope is
+/// recorded as `instr_per_op_unsteady`: shown, but not a cell any ratio or best peer uses.
+pub fn callgrind(w: Workload, client: &str, ops: &[u64], instructions: &[u64]) -> Record {
     let mut r = blank(
         "callgrind",
         0,
@@ -223,11 +236,25 @@ pub fn callgrind(w: Workload, client: &str, ops: [u64; 2], instructions: [u64; 2
         &format!("W5-{}", w.name()),
         client,
     );
-    let per_op =
-        (instructions[1] as f64 - instructions[0] as f64) / (ops[1] as f64 - ops[0] as f64);
-    r.metrics.insert("instr_per_op".into(), per_op);
+    let slope = |a: usize, b: usize| {
+        (instructions[b] as f64 - instructions[a] as f64) / (ops[b] as f64 - ops[a] as f64)
+    };
+    let last = ops.len().min(instructions.len()).saturating_sub(1);
+    let per_op = slope(0, last);
+    let steps: Vec<f64> = (1..=last).map(|i| slope(i - 1, i)).collect();
+    let steady = steps
+        .iter()
+        .all(|s| ((s - per_op) / per_op).abs() <= STEADY);
+    let name = if steady {
+        "instr_per_op"
+    } else {
+        "instr_per_op_unsteady"
+    };
+    r.metrics.insert(name.into(), per_op);
     r.info.insert("ops".into(), serde_json::json!(ops));
     r.info
         .insert("instructions".into(), serde_json::json!(instructions));
+    r.info
+        .insert("step_slopes".into(), serde_json::json!(steps));
     r
 }
