@@ -85,6 +85,11 @@ pub enum Command {
     Run(RunArgs),
     /// Serve canned replies on loopback until interrupted (for manual experiments).
     Canned,
+    /// Print the markdown tables of a results file (JSON lines written by `run`).
+    Table {
+        /// The results file.
+        file: PathBuf,
+    },
     /// Internal: run one workload of one client and print its outcome as JSON.
     #[command(hide = true)]
     Child {

@@ -19,7 +19,7 @@ mod spec;
 mod usage;
 mod wire;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
 
 /// Counts live heap bytes, so W6/W7 can report what watches and caches retain (RSS also keeps
@@ -44,6 +44,18 @@ fn main() -> Result<()> {
             loop {
                 std::thread::park();
             }
+        }
+        Some(cli::Command::Table { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let records = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(serde_json::from_str)
+                .collect::<Result<Vec<record::Record>, _>>()
+                .with_context(|| format!("parsing {}", file.display()))?;
+            print!("{}", report::table(&records));
+            Ok(())
         }
         Some(cli::Command::Child { spec }) => {
             let spec: spec::RunSpec = serde_json::from_str(&spec)?;
