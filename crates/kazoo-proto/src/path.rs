@@ -60,10 +60,9 @@ pub enum PathError {
 #[inline]
 pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
     // Every request checks its path: the common case (a plain ASCII path of 17 bytes or
-    // more) is inlined into the caller; the rest, and every error, take the full
-    // check.
-    // The first byte is tested after the scan: tested before, the compiler knows it is `/`
-    // and rebuilds the scan's first window byte by byte instead of loading it.
+    // more) is inlined into the caller; the rest, and every error, take the full check. The
+    // first byte is tested after the scan: tested before, the compiler knows it is `/` and
+    // rebuilds the scan's first window byte by byte instead of loading it.
     let b = path.as_bytes();
     if b.len() > PAIRS && plain_pairs(b) && b[0] == b'/' && b[b.len() - 1] != b'/' {
         return Ok(());
