@@ -57,11 +57,7 @@ pub const METRICS: &[(&str, &str, bool)] = &[
     ("server_us_per_req", "server CPU µs/req", false),
     ("server_busy_pct", "server busy %", false),
     ("instr_per_op", "instr/op", false),
-    (
-        "instr_per_op_unsteady",
-        "instr/op, unsteady (not compared)",
-        false,
-    ),
+    (UNSTEADY, "instr/op, unsteady (not compared)", false),
     ("notify_ms", "all notified ms", false),
     ("bytes_per_watch", "RSS B/watch", false),
     ("heap_per_watch", "heap B/watch", false),
@@ -219,6 +215,10 @@ pub fn run(
     r
 }
 
+/// The metric of a callgrind slope that is not steady (see [`callgrind`]): shown, never
+/// compared.
+pub const UNSTEADY: &str = "instr_per_op_unsteady";
+
 /// How far (relative) a step's slope may be from the whole slope for the count to be steady.
 pub const STEADY: f64 = 0.05;
 
@@ -227,7 +227,7 @@ pub const STEADY: f64 = 0.05;
 /// is more than [`STEADY`] away from the whole slope, the client did not cost the same per op
 /// in every run (a client whose batching switches between modes from run to run can even mix
 /// them across the runs, and a slope across modes is no per-op cost at all). Such a slope is
-/// recorded as `instr_per_op_unsteady`: shown, but not a cell any ratio or best peer uses.
+/// recorded as [`UNSTEADY`]: shown, but not a cell any ratio or best peer uses.
 pub fn callgrind(w: Workload, client: &str, ops: &[u64], instructions: &[u64]) -> Record {
     let mut r = blank(
         "callgrind",
@@ -245,11 +245,7 @@ pub fn callgrind(w: Workload, client: &str, ops: &[u64], instructions: &[u64]) -
     let steady = steps
         .iter()
         .all(|s| ((s - per_op) / per_op).abs() <= STEADY);
-    let name = if steady {
-        "instr_per_op"
-    } else {
-        "instr_per_op_unsteady"
-    };
+    let name = if steady { "instr_per_op" } else { UNSTEADY };
     r.metrics.insert(name.into(), per_op);
     r.info.insert("ops".into(), serde_json::json!(ops));
     r.info

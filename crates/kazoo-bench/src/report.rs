@@ -2,7 +2,7 @@
 //! median over repetitions with min-max and the ratio to the best peer's median.
 
 use crate::clients;
-use crate::record::{Record, METRICS};
+use crate::record::{Record, METRICS, UNSTEADY};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -91,7 +91,7 @@ pub fn table(records: &[Record]) -> String {
                 continue;
             }
             // An unsteady slope is shown but compared with nothing (see `record::callgrind`).
-            for (name, _, hi) in cols.iter().filter(|(n, _, _)| !n.ends_with("_unsteady")) {
+            for (name, _, hi) in cols.iter().filter(|(n, _, _)| *n != UNSTEADY) {
                 if let Some(v) = m.get(*name) {
                     let med = stats(v).0;
                     let e = best.entry(name).or_insert(med);

@@ -43,7 +43,7 @@ pub enum Kind {
     Floor,
     /// The raw floor's async twin (W1 only).
     AsyncFloor,
-    /// The harness alone: requests answered after one wake-up, no I/O (canned W1-W3 only).
+    /// The harness alone: requests answered at once, no I/O (canned W1-W3 only).
     Harness,
 }
 
